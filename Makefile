@@ -1,0 +1,57 @@
+# Two commands for a fresh machine (see README):
+#   make serve   install the runtime and start the exercise on the demo camera (or a webcam)
+#   make test    install everything (Debian packages, Python venvs) and run the whole suite
+#
+# Everything installs into .venv (the project's Python 3.11) and .venv-ros (Debian's
+# /usr/bin/python3 with its ROS 1 packages and numpy 1.x, see the ROS section of README).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ROS_VENV := .venv-ros
+# torch==2.13.0 is a local CPU wheel on the project's machines; any other spec pulls CUDA.
+TORCH_SPEC ?= torch==2.13.0
+APT_PACKAGES := chromium chromium-driver python3-venv \
+	python3-rospy python3-rosmaster python3-roslaunch python3-cv-bridge python3-sensor-msgs \
+	python3-std-msgs rospack-tools rosbash python3-rostest python3-rostopic
+
+.PHONY: serve test lint system-deps
+serve: $(VENV)/.runtime
+	$(BIN)/digit-classifier serve $(ARGS)
+
+test: system-deps $(VENV)/.dev $(ROS_VENV)/.ready
+	$(BIN)/ruff check exercise tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check exercise tests benchmarks scripts
+	$(BIN)/mypy
+
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: $(VENV)/bin/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime
+	$(BIN)/pip install -q "$(TORCH_SPEC)"
+	$(BIN)/pip install -q -e ".[train,test]"
+	touch $@
+
+# The ROS interpreter: Debian's python3 with its rospy/cv_bridge, plus our pure-Python
+# dependencies under numpy<2 (cv_bridge breaks on numpy 2).
+$(ROS_VENV)/.ready: pyproject.toml docker/requirements-ros-venv.txt
+	/usr/bin/python3 -m venv --system-site-packages $(ROS_VENV)
+	$(ROS_VENV)/bin/pip install -q -r docker/requirements-ros-venv.txt
+	$(ROS_VENV)/bin/pip install -q --no-deps -e .
+	touch $@

@@ -1,0 +1,210 @@
+"""The one interface every camera source implements, and the latest-frame buffer behind it.
+
+A consumer (the brain's frame pump, the hub, the CLI) only ever asks for the *newest*
+frame: a slow consumer skips frames, it never drains a queue of stale ones, and a slow or
+absent camera never blocks it for longer than the timeout it chose.
+
+Sources come in two kinds, and both end in the same :class:`LatestFrameBuffer`:
+
+* pulled sources (webcam, demo, file) subclass :class:`ThreadedCamera` and implement
+  :meth:`ThreadedCamera.read`, which a background thread calls in a loop;
+* pushed sources (``browser`` frames from a websocket, ``ros:TOPIC`` messages) subclass
+  :class:`CameraSource` and call :meth:`CameraSource.publish` from their own callback.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One captured image. Frames are immutable: consumers must not write into ``image``."""
+
+    #: BGR uint8, shape ``(height, width, 3)``.
+    image: np.ndarray
+    #: Capture time, ``time.time()`` seconds, as close to the sensor as the source knows.
+    timestamp: float
+    #: 1, 2, 3... per source; a gap means frames were skipped, never reordered.
+    seq: int
+
+
+class CameraState(str, enum.Enum):
+    """Where a source is in its life; sent to the GUI as a plain string."""
+
+    STARTING = "starting"
+    STREAMING = "streaming"
+    RECONNECTING = "reconnecting"  # the device went away; retrying with backoff
+    WAITING = "waiting"  # a pushed source with nothing pushed yet (browser, ROS topic)
+    ENDED = "ended"  # a source that cannot produce more frames
+    FAILED = "failed"  # cannot be opened at all; ``CameraStatus.message`` says why
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class CameraStatus:
+    state: CameraState
+    #: A sentence for the student, for example "no device at /dev/video0".
+    message: str = ""
+
+
+class LatestFrameBuffer:
+    """Holds the newest frame only; readers wait on a condition, never poll."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._frame: Optional[Frame] = None
+        self._seq = 0
+
+    def put(self, image: np.ndarray, timestamp: Optional[float] = None) -> Frame:
+        """Replace the newest frame with ``image`` (BGR uint8) and wake every waiting reader."""
+        with self._condition:
+            self._seq += 1
+            frame = Frame(image, time.time() if timestamp is None else timestamp, self._seq)
+            self._frame = frame
+            self._condition.notify_all()
+        return frame
+
+    def latest(self) -> Optional[Frame]:
+        """The newest frame, or None before the first one. Never blocks."""
+        with self._condition:
+            return self._frame
+
+    def wait_newer(self, seq: int, timeout: Optional[float]) -> Optional[Frame]:
+        """Block until a frame newer than ``seq`` exists, then return the newest one.
+
+        Returns None on timeout. Pass ``seq=0`` to wait for the first frame.
+        """
+        with self._condition:
+            self._condition.wait_for(
+                lambda: self._frame is not None and self._frame.seq > seq, timeout
+            )
+            frame = self._frame
+            return frame if frame is not None and frame.seq > seq else None
+
+
+class CameraSource(ABC):
+    """A camera: start it, read its newest frame, ask its state, stop it.
+
+    Subclasses set ``self._status`` through :meth:`_set_status` and feed frames through
+    :meth:`publish`. Consumers only use the public methods below.
+    """
+
+    def __init__(self, spec: str, fps: float = 30.0) -> None:
+        #: The spec the source was opened with, for example ``demo`` or ``webcam:0``.
+        self.spec = spec
+        #: Nominal frame rate; the real one may be lower.
+        self.fps = fps
+        self._buffer = LatestFrameBuffer()
+        self._status_lock = threading.Lock()
+        self._status = CameraStatus(CameraState.STARTING)
+
+    # -- consumer side -----------------------------------------------------------------
+
+    @abstractmethod
+    def start(self) -> None:
+        """Begin producing frames. Raises :class:`~exercise.exceptions.CameraError` when
+        the source cannot be opened at all (no such device, unreadable file)."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop producing frames and release the device. Safe to call twice."""
+
+    def latest(self) -> Optional[Frame]:
+        """The newest frame, or None before the first one. Never blocks."""
+        return self._buffer.latest()
+
+    def wait_newer(self, seq: int, timeout: Optional[float] = 1.0) -> Optional[Frame]:
+        """Block until a frame newer than ``seq``, up to ``timeout`` seconds."""
+        return self._buffer.wait_newer(seq, timeout)
+
+    @property
+    def status(self) -> CameraStatus:
+        with self._status_lock:
+            return self._status
+
+    @property
+    def is_live(self) -> bool:
+        """True for real-time sources (RTF 1.0); False for files played back."""
+        return True
+
+    # -- producer side -----------------------------------------------------------------
+
+    def publish(self, image: np.ndarray, timestamp: Optional[float] = None) -> Frame:
+        """Make ``image`` (BGR uint8 HxWx3) the newest frame."""
+        frame = self._buffer.put(image, timestamp)
+        if self.status.state is not CameraState.STREAMING:
+            self._set_status(CameraState.STREAMING)
+        return frame
+
+    def _set_status(self, state: CameraState, message: str = "") -> None:
+        with self._status_lock:
+            self._status = CameraStatus(state, message)
+
+    def __enter__(self) -> "CameraSource":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class ThreadedCamera(CameraSource):
+    """A pulled source: a daemon thread calls :meth:`read` and publishes what it returns.
+
+    :meth:`read` must block until the next frame is due (a real device does; a synthetic
+    one sleeps to its frame time), so the thread never spins.
+    """
+
+    def __init__(self, spec: str, fps: float = 30.0) -> None:
+        super().__init__(spec, fps)
+        self._stopping = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self.open()
+        self._thread = threading.Thread(target=self._run, name=f"camera {self.spec}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+            self._thread = None
+        self.close()
+        self._set_status(CameraState.STOPPED)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            image = self.read()
+            if image is not None:
+                self.publish(image)
+
+    @property
+    def stopping(self) -> threading.Event:
+        """Set when :meth:`stop` was called; :meth:`read` should wait on it, not sleep."""
+        return self._stopping
+
+    def open(self) -> None:
+        """Open the device; raise CameraError if it cannot be opened. Default: nothing."""
+
+    def close(self) -> None:
+        """Release the device. Default: nothing."""
+
+    @abstractmethod
+    def read(self) -> Optional[np.ndarray]:
+        """Block until the next frame, then return it (BGR uint8), or None to try again.
+
+        Called from the camera thread only. Sleep with ``self.stopping.wait(seconds)`` so
+        that :meth:`stop` interrupts the wait.
+        """
