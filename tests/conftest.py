@@ -1,0 +1,241 @@
+"""Shared fixtures: small, real ONNX models built with ``onnx.helper``.
+
+Every model here is a genuine ONNX graph that onnxruntime loads and runs; tests that need a
+model (the model check, the CLI, the brain, the server) take one of these fixtures:
+
+``onnx_model_bytes(**options) -> bytes``
+    Builds a linear classifier ``x -> Flatten -> MatMul W -> Add b -> [head]``. Options:
+
+    * ``head``: ``"logits"`` (default), ``"softmax"`` or ``"log_softmax"``
+    * ``input_shape``: default ``("N", 1, 28, 28)`` (symbolic batch); ``(1, 1, 28, 28)``,
+      ``(1, 784)``, ``(1, 3, 28, 28)``... any shape works, the weights follow it
+    * ``input_type``: ``"float"`` (default), ``"double"``, ``"int64"``, ... (cast inside)
+    * ``classes``: number of outputs (default 10; 9 makes a wrong model)
+    * ``output_shape``: ``None`` (default ``[batch, classes]``) or ``(classes,)`` for a rank-1
+      output (the graph then reshapes its single row)
+    * ``weights`` ``(features, classes)`` / ``bias`` ``(classes,)``: float arrays; default
+      small seeded random weights (the outputs depend on the input, as the check demands)
+    * ``metadata``: ``{"normalization": "mnist"}`` and so on
+    * ``two_inputs``: a second float input added to the first
+    * ``custom_op``: ``(domain, op_type)`` of a node onnxruntime does not know
+    * ``nan``: the bias is NaN, so every output is NaN
+
+``onnx_model_file(name="model.onnx", **options) -> Path``
+    The same, written into the test's ``tmp_path``.
+
+``logits_model_path`` / ``softmax_model_path``
+    Ready-made good models (symbolic batch) as files.
+
+``digit_model_bytes``
+    A template-matching model that really reads the digits :func:`draw_digit` draws (see
+    there): for end-to-end tests (predict CLI, brain, server) that need the right answer
+    without the trained default model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+#: Opset and IR version every fixture model uses: old enough for onnxruntime >= 1.15.
+OPSET = 13
+IR_VERSION = 8
+
+_TYPES = {
+    "float": TensorProto.FLOAT,
+    "double": TensorProto.DOUBLE,
+    "float16": TensorProto.FLOAT16,
+    "int64": TensorProto.INT64,
+    "int32": TensorProto.INT32,
+    "uint8": TensorProto.UINT8,
+}
+
+Shape = Sequence[Any]
+
+
+def build_onnx_model(
+    *,
+    head: str = "logits",
+    input_shape: Shape = ("N", 1, 28, 28),
+    input_type: str = "float",
+    classes: int = 10,
+    output_shape: Optional[Shape] = None,
+    weights: Optional[np.ndarray] = None,
+    bias: Optional[np.ndarray] = None,
+    metadata: Optional[Dict[str, str]] = None,
+    two_inputs: bool = False,
+    custom_op: Optional[Tuple[str, str]] = None,
+    nan: bool = False,
+) -> bytes:
+    """The serialized bytes of a linear classifier; see the module docstring for options."""
+    features = int(np.prod([d for d in list(input_shape)[1:] if isinstance(d, int)]))
+    rng = np.random.default_rng(0)
+    if weights is None:
+        weights = rng.normal(0.0, 0.05, size=(features, classes))
+    if bias is None:
+        bias = np.full(classes, np.nan) if nan else rng.normal(0.0, 0.1, size=classes)
+    initializers = [
+        numpy_helper.from_array(np.asarray(weights, np.float32), "W"),
+        numpy_helper.from_array(np.asarray(bias, np.float32), "b"),
+    ]
+    inputs = [helper.make_tensor_value_info("input", _TYPES[input_type], list(input_shape))]
+    nodes = []
+    current = "input"
+    if input_type != "float":
+        nodes.append(helper.make_node("Cast", [current], ["as_float"], to=TensorProto.FLOAT))
+        current = "as_float"
+    if two_inputs:
+        inputs.append(helper.make_tensor_value_info("input2", TensorProto.FLOAT, list(input_shape)))
+        nodes.append(helper.make_node("Add", [current, "input2"], ["summed"]))
+        current = "summed"
+    opsets = [helper.make_opsetid("", OPSET)]
+    if custom_op is not None:
+        domain, op_type = custom_op
+        nodes.append(helper.make_node(op_type, [current], ["custom"], domain=domain))
+        if domain:
+            opsets.append(helper.make_opsetid(domain, 1))
+        current = "custom"
+    nodes += [
+        helper.make_node("Flatten", [current], ["flat"], axis=1),
+        helper.make_node("MatMul", ["flat", "W"], ["scores"]),
+        helper.make_node("Add", ["scores", "b"], ["logits"]),
+    ]
+    current = "logits"
+    if head == "softmax":
+        nodes.append(helper.make_node("Softmax", [current], ["probs"], axis=1))
+        current = "probs"
+    elif head == "log_softmax":
+        nodes.append(helper.make_node("LogSoftmax", [current], ["log_probs"], axis=1))
+        current = "log_probs"
+    elif head != "logits":
+        raise ValueError(f"unknown head {head!r}")
+    batch = input_shape[0] if len(input_shape) else 1
+    declared: Shape = [batch, classes]
+    if output_shape is not None:
+        declared = list(output_shape)
+        initializers.append(numpy_helper.from_array(np.asarray(declared, np.int64), "out_shape"))
+        nodes.append(helper.make_node("Reshape", [current, "out_shape"], ["reshaped"]))
+        current = "reshaped"
+    nodes.append(helper.make_node("Identity", [current], ["output"]))
+    outputs = [helper.make_tensor_value_info("output", TensorProto.FLOAT, list(declared))]
+    graph = helper.make_graph(nodes, "digits", inputs, outputs, initializer=initializers)
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="tests")
+    model.ir_version = IR_VERSION
+    if metadata:
+        helper.set_model_props(model, metadata)
+    return model.SerializeToString()
+
+
+# --- a model that really reads digits -------------------------------------------------------
+
+
+def draw_digit(digit: int, size: Tuple[int, int] = (240, 320), *, x: Optional[int] = None) -> np.ndarray:
+    """A BGR frame (white paper, black ink) with ``digit`` written in cv2's Hershey simplex
+    font, thick, roughly centred (or with its left edge at ``x``). Deterministic."""
+    height, width = size
+    frame = np.full((height, width, 3), 255, np.uint8)
+    scale, thickness = height / 60.0, max(3, height // 24)
+    (text_w, text_h), _ = cv2.getTextSize(str(digit), cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    left = (width - text_w) // 2 if x is None else x
+    cv2.putText(
+        frame,
+        str(digit),
+        (left, (height + text_h) // 2),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        scale,
+        (0, 0, 0),
+        thickness,
+        cv2.LINE_AA,
+    )
+    return frame
+
+
+def _mnist_style(frame: np.ndarray) -> np.ndarray:
+    """The 28x28 white-on-black image of the ink in ``frame``: fit in 20x20, centred by mass.
+
+    Only for building templates; the system under test uses exercise.preprocess.
+    """
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    ink = 255 - grey
+    ys, xs = np.nonzero(ink > 64)
+    crop = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    factor = 20.0 / max(crop.shape)
+    small = cv2.resize(
+        crop,
+        (max(1, round(crop.shape[1] * factor)), max(1, round(crop.shape[0] * factor))),
+        interpolation=cv2.INTER_AREA,
+    )
+    image = np.zeros((28, 28), np.uint8)
+    top, left = (28 - small.shape[0]) // 2, (28 - small.shape[1]) // 2
+    image[top : top + small.shape[0], left : left + small.shape[1]] = small
+    moments = cv2.moments(image)
+    if moments["m00"]:
+        dx, dy = 14 - moments["m10"] / moments["m00"], 14 - moments["m01"] / moments["m00"]
+        image = cv2.warpAffine(image, np.float32([[1, 0, dx], [0, 1, dy]]), (28, 28))
+    return image
+
+
+def digit_templates() -> np.ndarray:
+    """``(10, 784)`` float32 unit-norm, zero-mean templates of the digits ``draw_digit`` draws."""
+    rows = []
+    for digit in range(10):
+        image = _mnist_style(draw_digit(digit)).astype(np.float32) / 255.0
+        image = cv2.GaussianBlur(image, (5, 5), 1.0).reshape(-1)
+        image -= image.mean()
+        rows.append(image / np.linalg.norm(image))
+    return np.stack(rows)
+
+
+def build_digit_model(*, metadata: Optional[Dict[str, str]] = None) -> bytes:
+    """A logits model scoring each digit by correlation with its template (UNIT scaling)."""
+    templates = digit_templates()
+    # Zero-mean templates ignore the overall ink level; the scale makes softmax decisive.
+    return build_onnx_model(weights=templates.T * 20.0, bias=np.zeros(10), metadata=metadata)
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def onnx_model_bytes() -> Callable[..., bytes]:
+    """``build_onnx_model``: call it with the options in the module docstring."""
+    return build_onnx_model
+
+
+@pytest.fixture
+def onnx_model_file(tmp_path: Path) -> Callable[..., Path]:
+    """``make(name="model.onnx", **options) -> Path`` of a model file in ``tmp_path``."""
+
+    def make(name: str = "model.onnx", **options: Any) -> Path:
+        path = tmp_path / name
+        path.write_bytes(build_onnx_model(**options))
+        return path
+
+    return make
+
+
+@pytest.fixture
+def logits_model_path(onnx_model_file: Callable[..., Path]) -> Path:
+    return onnx_model_file("logits.onnx")
+
+
+@pytest.fixture
+def softmax_model_path(onnx_model_file: Callable[..., Path]) -> Path:
+    return onnx_model_file("softmax.onnx", head="softmax")
+
+
+@pytest.fixture(scope="session")
+def digit_model_bytes() -> bytes:
+    return build_digit_model()
+
+
+@pytest.fixture
+def digit_model_path(tmp_path: Path, digit_model_bytes: bytes) -> Path:
+    path = tmp_path / "digits.onnx"
+    path.write_bytes(digit_model_bytes)
+    return path
