@@ -23,6 +23,8 @@ from typing import Optional
 
 import numpy as np
 
+from exercise.exceptions import ExerciseError
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -148,7 +150,7 @@ class CameraSource(ABC):
         with self._status_lock:
             self._status = CameraStatus(state, message)
 
-    def __enter__(self) -> "CameraSource":
+    def __enter__(self) -> CameraSource:
         self.start()
         return self
 
@@ -185,10 +187,14 @@ class ThreadedCamera(CameraSource):
         self._set_status(CameraState.STOPPED)
 
     def _run(self) -> None:
-        while not self._stopping.is_set():
-            image = self.read()
-            if image is not None:
-                self.publish(image)
+        try:
+            while not self._stopping.is_set():
+                image = self.read()
+                if image is not None:
+                    self.publish(image)
+        except Exception as exc:  # a dead thread must not look like a camera still starting
+            message = str(exc) if isinstance(exc, ExerciseError) else f"camera thread crashed: {exc!r}"
+            self._set_status(CameraState.FAILED, message)
 
     @property
     def stopping(self) -> threading.Event:

@@ -32,9 +32,7 @@ ATTRIBUTION = (
 )
 
 
-def select_digits(
-    images: np.ndarray, labels: np.ndarray, per_class: int, seed: int = 0
-) -> np.ndarray:
+def select_digits(images: np.ndarray, labels: np.ndarray, per_class: int, seed: int = 0) -> np.ndarray:
     """Indices of ``per_class`` digits of each class, drawn at random, in a shuffled order.
 
     Digits that barely fill their box (faint or tiny scribbles) are skipped: on a sheet of

@@ -1,0 +1,310 @@
+"""``demo``: a synthetic webcam looking at a sheet of paper with one handwritten digit.
+
+The default camera when there is no webcam. Every few seconds the sheet shows another
+MNIST digit (sometimes none); the hand holding it sways a little, the light is uneven and
+the sensor is noisy, so the student's preprocessing meets the problems of a real webcam.
+
+It must cost next to nothing per frame (the whole exercise runs in a fraction of a core),
+so each sheet is rendered once when its digit changes, into a scene a few pixels larger
+than the frame; a frame is then a shifted crop of that scene plus a crop of a pre-drawn
+noise tile: one saturating add, well under a millisecond at 640x480.
+
+The digit the camera shows is public (:attr:`DemoCamera.current_digit`,
+:meth:`DemoCamera.digit_of`) so that tests can check what the whole pipeline reads.
+
+Spec options, all optional: ``demo:interval=2,seed=7,empty=0.2`` (seconds per sheet,
+random seed, probability of an empty sheet).
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Dict, Optional, Tuple
+
+import cv2
+import numpy as np
+
+from exercise.cameras import demo_assets
+from exercise.cameras.base import Frame, ThreadedCamera
+from exercise.cameras.pacing import FrameClock
+from exercise.exceptions import CameraError, DatasetError
+
+#: Pixels of scene around the frame on each side: room for the hand's sway.
+MARGIN = 10
+#: Mean of the noise tile; the scene is rendered that much darker so noise is zero-mean.
+NOISE_MEAN = 8
+NOISE_SIGMA = 3.0
+#: How many recent frames :meth:`DemoCamera.digit_of` remembers.
+TRUTH_HISTORY = 256
+
+#: BGR ink colours: black marker, blue ballpoint, dark grey felt pen.
+INKS = ((38, 36, 40), (125, 58, 32), (70, 68, 66))
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """How the demo camera behaves; every field has a sensible default."""
+
+    width: int = 640
+    height: int = 480
+    fps: float = 30.0
+    #: Seconds each sheet is shown before the next digit.
+    interval: float = 3.0
+    #: Probability that a new sheet is empty (never twice in a row).
+    empty_probability: float = 0.15
+    #: Seed of the digits, the layouts and the noise; None: different every run.
+    seed: Optional[int] = None
+
+
+def hand_offset(t: float, phases: Tuple[float, float, float, float]) -> Tuple[int, int]:
+    """Integer pixel shift of the sheet at time ``t``: two slow sways per axis, at most
+    ``MARGIN - 1`` pixels, like a hand that holds still but not quite."""
+    dx = 5.0 * math.sin(2 * math.pi * 0.21 * t + phases[0]) + 2.0 * math.sin(
+        2 * math.pi * 0.67 * t + phases[1]
+    )
+    dy = 3.5 * math.sin(2 * math.pi * 0.17 * t + phases[2]) + 1.5 * math.sin(
+        2 * math.pi * 0.53 * t + phases[3]
+    )
+    limit = MARGIN - 1
+    return int(max(-limit, min(limit, round(dx)))), int(max(-limit, min(limit, round(dy))))
+
+
+def noise_tile(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+    """Sensor noise, uint8 around ``NOISE_MEAN``, per channel, a margin larger than a frame
+    so that a random crop of it differs from frame to frame."""
+    noise = rng.normal(NOISE_MEAN, NOISE_SIGMA, size=(height + 2 * MARGIN, width + 2 * MARGIN, 3))
+    return np.clip(noise, 0, 2 * NOISE_MEAN).astype(np.uint8)
+
+
+def _smooth_field(rng: np.random.Generator, height: int, width: int, cells: Tuple[int, int]) -> np.ndarray:
+    """Low-frequency random values in [-1, 1], float32 (height, width): paper texture, light."""
+    coarse = rng.uniform(-1.0, 1.0, size=cells).astype(np.float32)
+    return cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
+
+
+def render_ink(digit28: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Ink coverage in [0, 1], float32 (size, size), of an MNIST digit written with a pen.
+
+    The upscaled digit is thresholded into a crisp stroke (MNIST's soft grey edges would
+    look like a blurred photo, not ink) and thickened a little, then tilted slightly.
+    """
+    up = cv2.resize(digit28, (size, size), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255.0
+    ink = np.clip((up - 0.3) / 0.25, 0.0, 1.0)
+    pen = max(3, size // 60) | 1
+    ink = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (pen, pen)))
+    tilt = cv2.getRotationMatrix2D((size / 2, size / 2), float(rng.uniform(-8, 8)), 1.0)
+    return cv2.warpAffine(ink, tilt, (size, size), flags=cv2.INTER_LINEAR)
+
+
+def render_sheet(
+    digit28: Optional[np.ndarray], sheet_w: int, sheet_h: int, digit_h: int, rng: np.random.Generator
+) -> np.ndarray:
+    """The flat sheet, float32 BGR (sheet_h, sheet_w, 3) in 0..255: paper with one digit
+    (or none) written near its centre, at most as wide as the sheet."""
+    paper = np.array(rng.uniform([222, 228, 230], [236, 240, 244]), dtype=np.float32)
+    texture = 3.0 * _smooth_field(rng, sheet_h, sheet_w, (6, 5))
+    sheet = paper[None, None, :] + texture[:, :, None]
+    if digit28 is None:
+        return sheet
+    # MNIST draws a digit in the middle 20 of its 28 pixels: scale so the digit is digit_h tall.
+    box = min(int(round(digit_h * 28 / 20)), sheet_w, sheet_h)
+    ink = render_ink(digit28, box, rng)
+    cx = sheet_w / 2 + rng.uniform(-0.06, 0.06) * sheet_w
+    cy = sheet_h / 2 + rng.uniform(-0.05, 0.05) * sheet_h
+    x0 = int(np.clip(cx - box / 2, 0, sheet_w - box))
+    y0 = int(np.clip(cy - box / 2, 0, sheet_h - box))
+    alpha = 0.92 * ink[:, :, None]
+    colour = np.array(INKS[int(rng.integers(len(INKS)))], dtype=np.float32)
+    region = sheet[y0 : y0 + box, x0 : x0 + box]
+    sheet[y0 : y0 + box, x0 : x0 + box] = region * (1 - alpha) + colour * alpha
+    return sheet
+
+
+def render_scene(
+    digit28: Optional[np.ndarray], width: int, height: int, rng: np.random.Generator
+) -> np.ndarray:
+    """One pre-rendered view, uint8 BGR (height + 2*MARGIN, width + 2*MARGIN): a wall, a
+    sheet held slightly tilted in front of it, uneven light, a soft lens. Darkened by
+    ``NOISE_MEAN`` so that adding the noise tile keeps the mean brightness."""
+    full_w, full_h = width + 2 * MARGIN, height + 2 * MARGIN
+    ys = np.linspace(0.0, 1.0, full_h, dtype=np.float32)[:, None, None]
+    wall_top = np.array(rng.uniform([120, 128, 135], [150, 158, 170]), dtype=np.float32)
+    wall = wall_top * (1.05 - 0.2 * ys)  # rooms are darker near the floor
+    scene = cv2.resize(wall, (full_w, full_h), interpolation=cv2.INTER_NEAREST)
+
+    sheet_h = int(height * rng.uniform(0.72, 0.86))
+    sheet_w = int(sheet_h * rng.uniform(0.78, 1.0))
+    digit_h = int(height * rng.uniform(0.30, 0.45))
+    sheet = render_sheet(digit28, sheet_w, sheet_h, digit_h, rng)
+
+    # Where the sheet's corners land: rotated, off-centre, a little in perspective.
+    angle = math.radians(rng.uniform(-6, 6))
+    centre = np.array([full_w / 2 + rng.uniform(-35, 35), full_h / 2 + rng.uniform(-20, 20)])
+    half = np.array([[-sheet_w, -sheet_h], [sheet_w, -sheet_h], [sheet_w, sheet_h], [-sheet_w, sheet_h]]) / 2
+    rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    corners = half @ rotation.T + centre + rng.uniform(-0.025, 0.025, size=(4, 2)) * sheet_h
+    source = np.array([[0, 0], [sheet_w, 0], [sheet_w, sheet_h], [0, sheet_h]], dtype=np.float32)
+    warp = cv2.getPerspectiveTransform(source, corners.astype(np.float32))
+    # Drawn straight onto the wall; the lens blur below softens its edges.
+    cv2.warpPerspective(
+        sheet, warp, (full_w, full_h), dst=scene, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT
+    )
+
+    # A lamp somewhere above: brighter on one side, a soft vignette, some blotchiness.
+    # Light varies slowly, so it is computed on a coarse grid and scaled up.
+    small_w, small_h = full_w // 8, full_h // 8
+    xs = np.linspace(-1.0, 1.0, small_w, dtype=np.float32)[None, :]
+    yc = np.linspace(-1.0, 1.0, small_h, dtype=np.float32)[:, None]
+    lamp_x, lamp_y = rng.uniform(-1.0, 1.0), rng.uniform(-1.2, -0.2)
+    light = 0.78 + 0.3 * np.exp(-((xs - lamp_x) ** 2 + (yc - lamp_y) ** 2) / 1.2)
+    light = light - 0.1 * (xs**2 + yc**2) + 0.04 * _smooth_field(rng, small_h, small_w, (4, 5))
+    full_light = cv2.resize(light.astype(np.float32), (full_w, full_h), interpolation=cv2.INTER_LINEAR)
+    cv2.multiply(scene, cv2.merge([full_light, full_light, full_light]), dst=scene)
+    scene -= NOISE_MEAN
+    np.clip(scene, 0, 255, out=scene)
+    return cv2.GaussianBlur(scene.astype(np.uint8), (0, 0), 0.7)
+
+
+class DemoCamera(ThreadedCamera):
+    """The synthetic webcam. Thread-safe for consumers; the scene is touched only by the
+    camera thread (and by :meth:`open`, before that thread starts)."""
+
+    def __init__(self, spec: str = "demo", options: Optional[DemoOptions] = None) -> None:
+        self.options = options or DemoOptions()
+        if self.options.fps <= 0 or self.options.interval <= 0:
+            raise CameraError(spec, "fps and interval must be positive")
+        if self.options.width < 64 or self.options.height < 64:
+            raise CameraError(spec, "width and height must be at least 64 pixels")
+        super().__init__(spec, self.options.fps)
+        try:
+            self._digits, self._labels = demo_assets.load()
+        except DatasetError as exc:
+            raise CameraError(spec, str(exc)) from exc
+        self._rng = np.random.default_rng(self.options.seed)
+        self._noise = noise_tile(self._rng, self.options.height, self.options.width)
+        self._phases = tuple(float(p) for p in self._rng.uniform(0, 2 * math.pi, size=4))
+        self._scene = np.zeros((1, 1, 3), np.uint8)
+        self._scene_digit: Optional[int] = None
+        self._sheet_index = -1
+        self._clock: Optional[FrameClock] = None
+        self._t0 = 0.0
+        # Truth per published frame, for consumers on other threads.
+        self._truth_lock = threading.Lock()
+        self._truth: Dict[int, Optional[int]] = collections.OrderedDict()
+        self._current_digit: Optional[int] = None
+
+    # -- what the camera shows -----------------------------------------------------------
+
+    @property
+    def current_digit(self) -> Optional[int]:
+        """The digit on the sheet in the newest frame; None for an empty sheet or no frame yet."""
+        with self._truth_lock:
+            return self._current_digit
+
+    def digit_of(self, seq: int) -> Optional[int]:
+        """The digit shown in frame ``seq`` (None: empty sheet).
+
+        Raises:
+            KeyError: that frame is not among the last ``TRUTH_HISTORY`` published.
+        """
+        with self._truth_lock:
+            return self._truth[seq]
+
+    def publish(self, image: np.ndarray, timestamp: Optional[float] = None) -> Frame:
+        # Under the lock, so a consumer woken by this frame cannot ask digit_of(seq) too early.
+        with self._truth_lock:
+            frame = super().publish(image, timestamp)
+            self._truth[frame.seq] = self._scene_digit
+            self._current_digit = self._scene_digit
+            while len(self._truth) > TRUTH_HISTORY:
+                self._truth.popitem(last=False)  # type: ignore[call-arg]
+        return frame
+
+    # -- ThreadedCamera ------------------------------------------------------------------
+
+    def open(self) -> None:
+        self._clock = FrameClock(self.options.fps, self.stopping)
+        self._t0 = time.monotonic()
+        self._sheet_index = -1
+        self._next_sheet(0)
+
+    def read(self) -> Optional[np.ndarray]:
+        assert self._clock is not None, "read() before open()"
+        if not self._clock.wait():
+            return None
+        elapsed = time.monotonic() - self._t0
+        sheet = int(elapsed / self.options.interval)
+        if sheet != self._sheet_index:
+            self._next_sheet(sheet)
+        return self._compose(elapsed)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _next_sheet(self, index: int) -> None:
+        """Pick the next digit (another one, or an empty sheet) and render its scene."""
+        self._sheet_index = index
+        rng = self._rng
+        previous = self._scene_digit
+        empty = previous is not None and index > 0 and rng.random() < self.options.empty_probability
+        if empty:
+            digit28: Optional[np.ndarray] = None
+            self._scene_digit = None
+        else:
+            while True:
+                pick = int(rng.integers(len(self._labels)))
+                if int(self._labels[pick]) != previous:
+                    break
+            digit28 = self._digits[pick]
+            self._scene_digit = int(self._labels[pick])
+        self._scene = render_scene(digit28, self.options.width, self.options.height, rng)
+
+    def _compose(self, elapsed: float) -> np.ndarray:
+        """A new frame: the scene shifted by the hand, plus a random crop of the noise."""
+        width, height = self.options.width, self.options.height
+        dx, dy = hand_offset(elapsed, self._phases)  # type: ignore[arg-type]
+        view = self._scene[MARGIN + dy : MARGIN + dy + height, MARGIN + dx : MARGIN + dx + width]
+        nx, ny = (int(v) for v in self._rng.integers(0, 2 * MARGIN + 1, size=2))
+        return cv2.add(view, self._noise[ny : ny + height, nx : nx + width])
+
+
+def parse_argument(spec: str, argument: str) -> Dict[str, float]:
+    """``"interval=2,seed=7"`` -> ``{"interval": 2.0, "seed": 7.0}``.
+
+    Raises:
+        CameraError: an unknown key or a value that is not a number.
+    """
+    known = {"interval", "seed", "empty"}
+    values: Dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in argument.split(","))):
+        key, _, value = item.partition("=")
+        key = key.strip().lower()
+        if key not in known:
+            raise CameraError(spec, f"unknown demo option {key!r}; use {', '.join(sorted(known))}")
+        try:
+            values[key] = float(value)
+        except ValueError:
+            raise CameraError(spec, f"demo option {key} needs a number, not {value!r}") from None
+    return values
+
+
+def create(spec: str, argument: str, options: Dict[str, Optional[float]]) -> DemoCamera:
+    """The ``demo`` factory: a 640x480 camera at 30 fps unless the options say otherwise."""
+    extra = parse_argument(spec, argument)
+    defaults = DemoOptions()
+    width, height, fps = options.get("width"), options.get("height"), options.get("fps")
+    seed = extra.get("seed")
+    return DemoCamera(
+        spec,
+        DemoOptions(
+            width=int(width) if width else defaults.width,
+            height=int(height) if height else defaults.height,
+            fps=float(fps) if fps else defaults.fps,
+            interval=extra.get("interval", defaults.interval),
+            empty_probability=extra.get("empty", defaults.empty_probability),
+            seed=None if seed is None else int(seed),
+        ),
+    )
