@@ -1,0 +1,63 @@
+// The REST API (docs/protocol.md): model upload, default model, reading a drawn digit.
+// Each call resolves to the parsed JSON body or rejects with an ApiError carrying the
+// server's {"error": {"code", "message"}}.
+
+import { apiUrl } from "./protocol.js";
+
+export class ApiError extends Error {
+  constructor(code, message, status) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+export class Api {
+  constructor(token) {
+    this.token = token;
+  }
+
+  async request(method, path, body, headers = {}) {
+    let response;
+    try {
+      response = await fetch(apiUrl(path, this.token), { method, body, headers, credentials: "same-origin" });
+    } catch (_err) {
+      throw new ApiError("network", "The server cannot be reached; is digit-classifier serve running?", 0);
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (_err) {
+      data = null;
+    }
+    if (!response.ok) {
+      const err = (data && data.error) || {};
+      throw new ApiError(
+        err.code || `http_${response.status}`,
+        err.message || `The server answered ${response.status} ${response.statusText}.`,
+        response.status,
+      );
+    }
+    return data;
+  }
+
+  /** Uploads an .onnx File as multipart field `file`; resolves to the server's answer (the spec). */
+  uploadModel(file) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    return this.request("POST", "/api/model", form);
+  }
+
+  useDefaultModel() {
+    return this.request("POST", "/api/model/default");
+  }
+
+  /** Posts a PNG Blob of the drawing pad; resolves to {prediction, percentages, box}. */
+  readDigit(pngBlob) {
+    return this.request("POST", "/api/digit", pngBlob, { "Content-Type": "image/png" });
+  }
+
+  cameras() {
+    return this.request("GET", "/api/cameras");
+  }
+}

@@ -1,0 +1,405 @@
+// The page: builds the panels and wires them to the websocket and the REST API.
+// Every panel rebuilds itself from `hello` after a (re)connect, so a server restart or a
+// reload loses nothing that the server keeps (code, model, camera, targets).
+
+import { Api } from "./api.js";
+import { BrowserCamera } from "./browser_camera.js";
+import { CameraView, ModelInputView } from "./camera_view.js";
+import { DrawingPad } from "./canvas.js";
+import { Connection, Status } from "./connection.js";
+import { ConsolePanel } from "./console.js";
+import { CodeEditor } from "./editor.js";
+import { ModelPanel } from "./model_panel.js";
+import { FLAG_FROM_BRAIN, Kind, tokenFromLocation } from "./protocol.js";
+import { DigitResult } from "./results.js";
+
+const AUTOSAVE_DELAY_MS = 500;
+const BROWSER_CAMERA = "browser";
+const FILE_CAMERA = "file:";
+
+const $ = (id) => document.getElementById(id);
+
+/** Probabilities in 0..1 from an answer holding percentages (0..100) or probabilities. */
+export function toProbabilities(answer) {
+  if (Array.isArray(answer.probabilities)) return answer.probabilities;
+  if (!Array.isArray(answer.percentages)) return null;
+  return answer.percentages.map((p) => Number(p) / 100);
+}
+
+class App {
+  constructor() {
+    this.token = tokenFromLocation(window.location);
+    this.api = new Api(this.token);
+    this.connection = new Connection(window.location, this.token);
+    this.clientId = null;
+    this.dirty = false; // the editor holds edits the server has not acknowledged
+    this.saveTimer = null;
+    this.saveIds = new Set();
+    this.brainState = "stopped";
+    this.cameraSpec = "";
+
+    this.console = new ConsolePanel($("console"));
+    this.editor = new CodeEditor($("editor"), () => this.scheduleSave());
+    this.cameraView = new CameraView($("camera-canvas"), $("camera-info"));
+    this.inputView = new ModelInputView($("input-canvas"));
+    this.result = new DigitResult($("digit"), $("bars"));
+    this.padResult = new DigitResult($("pad-digit"), $("pad-bars"));
+    this.modelPanel = new ModelPanel($("model-panel"), this.api);
+    this.pad = new DrawingPad($("pad"), () => this.readPad());
+    this.browserCamera = new BrowserCamera(this.connection, (message) => this.console.note(message, "error"));
+
+    this.bindButtons();
+    this.bindFrequencies();
+    this.bindCameraPicker();
+    this.bindConnection();
+    this.connection.start();
+    this.loadCameras();
+  }
+
+  // -- wiring -------------------------------------------------------------------------------
+
+  bindButtons() {
+    $("play").addEventListener("click", () => this.play());
+    $("stop").addEventListener("click", () => this.connection.send("stop"));
+    $("pause").addEventListener("click", () =>
+      this.connection.send(this.brainState === "paused" ? "resume" : "pause"),
+    );
+    $("reset").addEventListener("click", () => {
+      if (window.confirm("Replace your code with the default template? Save it first if you want to keep it.")) {
+        this.connection.send("reset");
+      }
+    });
+    $("save").addEventListener("click", () => this.download());
+    $("load").addEventListener("change", (event) => this.loadFile(event.target));
+    $("console-clear").addEventListener("click", () => this.console.clear());
+    $("pad-clear").addEventListener("click", () => {
+      this.pad.clear();
+      this.padResult.show(null, null);
+      $("pad-error").hidden = true;
+    });
+    $("pad-read").addEventListener("click", () => this.readPad());
+    document.addEventListener("keydown", (event) => {
+      if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+        event.preventDefault();
+        this.play();
+      }
+    });
+    window.addEventListener("beforeunload", () => this.flushSave());
+  }
+
+  bindFrequencies() {
+    const bind = (id, type, field, low, high) => {
+      $(id).addEventListener("change", (event) => {
+        const value = Number(event.target.value);
+        if (!Number.isFinite(value)) return;
+        const clamped = Math.min(high, Math.max(low, value));
+        event.target.value = String(clamped);
+        this.connection.send(type, { [field]: clamped });
+      });
+    };
+    bind("brain-target", "set_frequency", "hz", 1, 1000);
+    bind("gui-target", "set_gui_rate", "fps", 1, 60);
+  }
+
+  bindCameraPicker() {
+    const select = $("camera-select");
+    this.fillCameras([]);
+    select.addEventListener("change", () => {
+      const spec = select.value;
+      const isFile = spec === FILE_CAMERA;
+      $("camera-file").hidden = !isFile;
+      $("camera-file-open").hidden = !isFile;
+      if (isFile) {
+        $("camera-file").focus();
+        return;
+      }
+      this.setCamera(spec);
+    });
+    const openFile = () => {
+      const path = $("camera-file").value.trim();
+      if (path) this.setCamera(`file:${path}`);
+    };
+    $("camera-file-open").addEventListener("click", openFile);
+    $("camera-file").addEventListener("keydown", (event) => {
+      if (event.key === "Enter") openFile();
+    });
+  }
+
+  bindConnection() {
+    const c = this.connection;
+    c.on("status", (status) => {
+      const el = $("connection");
+      el.dataset.status = status;
+      el.textContent = status;
+      if (status === Status.RECONNECTING) this.setBrainState("stopped", { quiet: true });
+    });
+    c.on("hello", (msg) => this.onHello(msg));
+    c.on("state", (msg) => this.applyState(msg));
+    c.on("code", (msg) => this.onCode(msg));
+    c.on("digit", (msg) => {
+      this.result.show(msg.digit, msg.probabilities);
+      this.cameraView.setDigit(msg.digit, msg.box);
+    });
+    c.on("frequency", (msg) => this.showFrequency(msg));
+    c.on("console", (msg) => this.console.append(msg.lines || []));
+    c.on("brain_error", (msg) => this.onBrainError(msg));
+    c.on("model", (msg) => this.modelPanel.showSpec(msg.spec));
+    c.on("camera", (msg) => this.showCamera(msg));
+    c.on("cameras", (msg) => this.fillCameras(msg.sources || []));
+    c.on("ack", (msg) => this.onAck(msg));
+    c.on("error", (msg) => this.onError(msg));
+    c.on("binary", (frame) => this.onBinary(frame));
+  }
+
+  // -- server messages ------------------------------------------------------------------------
+
+  onHello(msg) {
+    this.clientId = msg.client || null;
+    if (this.dirty) {
+      // Edits typed while the server was away win over its copy: save them now.
+      this.sendSave();
+    } else {
+      this.editor.setCode(typeof msg.code === "string" ? msg.code : "");
+      this.showSaveState("saved");
+    }
+    if (msg.state) this.applyState(msg.state);
+    this.connection.send("list_cameras");
+  }
+
+  onCode(msg) {
+    if (msg.origin !== null && msg.origin !== undefined && msg.origin === this.clientId) return;
+    if (typeof msg.code !== "string") return;
+    this.editor.setCode(msg.code);
+    this.dirty = false;
+    clearTimeout(this.saveTimer);
+    this.showSaveState("saved");
+  }
+
+  applyState(state) {
+    if (state.brain) {
+      this.setBrainState(state.brain.state);
+      setInput("brain-target", state.brain.target_hz);
+      if (Number.isFinite(state.brain.measured_hz)) $("brain-measured").textContent = state.brain.measured_hz.toFixed(1);
+    }
+    if (state.gui) {
+      setInput("gui-target", state.gui.target_fps);
+      if (Number.isFinite(state.gui.measured_fps)) $("gui-measured").textContent = state.gui.measured_fps.toFixed(1);
+    }
+    if (state.camera) this.showCamera(state.camera);
+    if (state.model) this.modelPanel.showSpec(state.model.spec || state.model);
+  }
+
+  setBrainState(state, { quiet = false } = {}) {
+    const previous = this.brainState;
+    this.brainState = state;
+    const el = $("brain-state");
+    el.dataset.state = state;
+    el.textContent = state;
+    $("play").disabled = state !== "stopped";
+    $("stop").disabled = state === "stopped";
+    $("pause").disabled = state === "stopped";
+    $("pause").textContent = state === "paused" ? "▶ Resume" : "❚❚ Pause";
+    if (state === "stopped" && previous !== "stopped" && !quiet) this.cameraView.clearDigit();
+  }
+
+  showFrequency(msg) {
+    const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "–");
+    if (msg.brain) {
+      $("brain-measured").textContent = fmt(msg.brain.measured);
+      setInput("brain-target", msg.brain.target);
+    }
+    if (msg.gui) {
+      $("gui-measured").textContent = fmt(msg.gui.measured);
+      setInput("gui-target", msg.gui.target);
+    }
+    $("rtf").textContent = fmt(msg.rtf, 2);
+  }
+
+  showCamera(camera) {
+    const status = $("camera-status");
+    const spec = camera.spec || "";
+    status.textContent = [spec, camera.state, camera.message].filter(Boolean).join(" · ");
+    status.dataset.state = camera.state || "";
+    if (spec !== this.cameraSpec) {
+      this.cameraSpec = spec;
+      this.selectCamera(spec);
+      // Another tab (or the server) picked a source: this tab stops feeding its webcam.
+      if (spec !== BROWSER_CAMERA && this.browserCamera.running) this.browserCamera.stop();
+    }
+  }
+
+  onBrainError(msg) {
+    const lines = [{ stream: "error", text: msg.line ? `line ${msg.line}: ${msg.message}` : msg.message }];
+    if (msg.traceback) lines.push({ stream: "stderr", text: msg.traceback.replace(/\n$/, "") });
+    this.console.append(lines);
+    if (msg.line) this.editor.markError(msg.line, msg.message);
+  }
+
+  onAck(msg) {
+    if (this.saveIds.delete(msg.id) && this.saveIds.size === 0 && !this.saveTimer) {
+      this.dirty = false;
+      this.showSaveState("saved");
+    }
+  }
+
+  onError(msg) {
+    if (this.saveIds.delete(msg.id)) this.showSaveState("not saved", true);
+    if (msg.code === "brain_syntax" && msg.line) this.editor.markError(msg.line, msg.message);
+    const where = msg.line ? `line ${msg.line}: ` : "";
+    this.console.note(`${where}${msg.message}`, "error");
+  }
+
+  onBinary(frame) {
+    if (frame.kind === Kind.CAMERA_VIEW) {
+      this.cameraView.showJpeg(frame.payload, frame.seq, Boolean(frame.flags & FLAG_FROM_BRAIN));
+    } else if (frame.kind === Kind.MODEL_INPUT) {
+      this.inputView.show(frame.payload);
+    }
+  }
+
+  // -- commands -------------------------------------------------------------------------------
+
+  play() {
+    if (this.brainState !== "stopped") return;
+    this.editor.clearErrors();
+    clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    // play saves the code it is given, so it is also the autosave.
+    const id = this.connection.send("play", { code: this.editor.getCode() });
+    if (id !== null) this.saveIds.add(id);
+  }
+
+  scheduleSave() {
+    this.dirty = true;
+    this.showSaveState("editing…");
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      this.sendSave();
+    }, AUTOSAVE_DELAY_MS);
+  }
+
+  sendSave() {
+    const id = this.connection.send("save_code", { code: this.editor.getCode() });
+    if (id === null) {
+      this.showSaveState("offline: saves when reconnected", true);
+      return;
+    }
+    this.saveIds.add(id);
+    this.showSaveState("saving…");
+  }
+
+  flushSave() {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = null;
+      this.sendSave();
+    }
+  }
+
+  showSaveState(text, bad = false) {
+    const el = $("save-state");
+    el.textContent = text;
+    el.style.color = bad ? "var(--bad)" : "";
+    el.dataset.state = text;
+  }
+
+  download() {
+    const blob = new Blob([this.editor.getCode()], { type: "text/x-python" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = "brain.py";
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  }
+
+  async loadFile(input) {
+    const file = input.files[0];
+    input.value = "";
+    if (!file) return;
+    const text = await file.text();
+    this.editor.setCode(text, { save: true });
+    this.console.note(`loaded ${file.name}`);
+  }
+
+  setCamera(spec) {
+    if (spec === BROWSER_CAMERA) {
+      this.connection.send("set_camera", { spec });
+      this.browserCamera.start();
+    } else {
+      this.browserCamera.stop();
+      this.connection.send("set_camera", { spec });
+    }
+    this.cameraView.clear();
+  }
+
+  async loadCameras() {
+    try {
+      const answer = await this.api.cameras();
+      this.fillCameras(Array.isArray(answer) ? answer : answer.sources || answer.cameras || []);
+    } catch (err) {
+      this.console.note(`camera list: ${err.message}`, "error");
+    }
+  }
+
+  /** The picker: the server's sources, then a file path and this browser's webcam. */
+  fillCameras(sources) {
+    const select = $("camera-select");
+    const options = sources
+      .filter((s) => s && s.spec && s.spec !== BROWSER_CAMERA && !s.spec.startsWith(FILE_CAMERA))
+      .map((s) => [s.spec, s.label || s.spec]);
+    if (!options.some(([spec]) => spec === "demo")) options.push(["demo", "Demo camera (MNIST digits)"]);
+    options.push([FILE_CAMERA, "Video or image file…"], [BROWSER_CAMERA, "This browser's webcam"]);
+    select.replaceChildren(
+      ...options.map(([spec, label]) => {
+        const option = document.createElement("option");
+        option.value = spec;
+        option.textContent = label;
+        return option;
+      }),
+    );
+    this.selectCamera(this.cameraSpec);
+  }
+
+  selectCamera(spec) {
+    const select = $("camera-select");
+    if (!spec) return;
+    const value = spec.startsWith(FILE_CAMERA) ? FILE_CAMERA : spec;
+    if (![...select.options].some((o) => o.value === value)) {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = value;
+      select.insertBefore(option, select.firstChild);
+    }
+    select.value = value;
+    if (value === FILE_CAMERA) {
+      $("camera-file").hidden = false;
+      $("camera-file-open").hidden = false;
+      $("camera-file").value = spec.slice(FILE_CAMERA.length);
+    }
+  }
+
+  async readPad() {
+    if (this.pad.empty) return;
+    const error = $("pad-error");
+    try {
+      const answer = await this.api.readDigit(await this.pad.toPng());
+      error.hidden = true;
+      this.padResult.show(answer.prediction, toProbabilities(answer));
+    } catch (err) {
+      error.hidden = false;
+      error.textContent = err.message;
+    }
+  }
+}
+
+/** Sets a number input from the server unless the user is typing in it. */
+function setInput(id, value) {
+  const input = $(id);
+  if (!Number.isFinite(value) || document.activeElement === input) return;
+  input.value = String(Math.round(value * 100) / 100);
+}
+
+window.exercise = new App();
