@@ -1,0 +1,256 @@
+"""The Starlette app on one port (page, REST API, websocket) and :func:`serve`, which runs it.
+
+``serve`` is what ``digit-classifier serve`` and the ROS node call: it opens the exercise,
+binds the port, runs uvicorn (with the ``websockets`` implementation) until Ctrl-C,
+SIGTERM or ``stop``, and always stops the brain child and releases the camera.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import sys
+import threading
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, List, Optional
+from urllib.parse import parse_qsl, quote
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse, PlainTextResponse
+from starlette.routing import Mount, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from exercise.server.api import build_routes
+from exercise.server.config import ServerConfig, is_loopback
+from exercise.server.core import Exercise
+from exercise.server.hub import Hub
+from exercise.server.protocol import MAX_FRAME_BYTES
+from exercise.server.security import TOKEN_COOKIE, AccessPolicy, new_token
+
+__all__ = ["ServerConfig", "Exercise", "build_app", "serve", "static_dir"]
+
+log = logging.getLogger(__name__)
+
+_PLACEHOLDER = """<!doctype html><meta charset="utf-8"><title>Digit classifier</title>
+<p>The page is not built into this installation; the API is at
+<a href="/api/openapi.json">/api/openapi.json</a> and the websocket at /ws.</p>"""
+
+
+def static_dir() -> Optional[Path]:
+    """The page's folder: ``static/`` of a source checkout, else ``exercise/static`` of a wheel."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package.parent / "static", package / "static"):
+        if (candidate / "index.html").is_file():
+            return candidate
+    return None
+
+
+def websocket_impl() -> str:
+    """``websockets-sansio`` where uvicorn has it (flow control, no legacy API), else ``websockets``."""
+    from uvicorn.config import WS_PROTOCOLS
+
+    return "websockets-sansio" if "websockets-sansio" in WS_PROTOCOLS else "websockets"
+
+
+class AccessMiddleware:
+    """Token, Host and Origin checks of :class:`AccessPolicy` in front of everything."""
+
+    def __init__(self, app: ASGIApp, policy: AccessPolicy) -> None:
+        self.app = app
+        self.policy = policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        cookies = {k: m.value for k, m in SimpleCookie(headers.get("cookie", "")).items()}
+        host, origin = headers.get("host"), headers.get("origin")
+        if scope["type"] == "websocket":
+            allowed = (
+                self.policy.host_ok(host)
+                and self.policy.token_ok(query, cookies, headers)
+                and self.policy.origin_ok(origin, host)
+            )
+            if not allowed:  # closing before accept makes the server answer 403
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await self.app(scope, receive, send)
+            return
+        if not self.policy.host_ok(host):
+            await PlainTextResponse("unknown host name; open the page at 127.0.0.1", 400)(
+                scope, receive, send
+            )
+            return
+        if not self.policy.token_ok(query, cookies, headers):
+            await PlainTextResponse(
+                "access token needed: open the URL that 'digit-classifier serve' printed", 401
+            )(scope, receive, send)
+            return
+        if scope["method"] not in ("GET", "HEAD", "OPTIONS") and not self.policy.origin_ok(origin, host):
+            await PlainTextResponse("requests from another site are refused", 403)(scope, receive, send)
+            return
+        if (
+            self.policy.token is not None
+            and query.get("token")
+            and cookies.get(TOKEN_COOKIE) != query["token"]
+        ):
+            send = self._with_cookie(send, query["token"])
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _with_cookie(send: Send, token: str) -> Send:
+        cookie = f"{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict".encode("latin-1")
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = dict(message)
+                message["headers"] = list(message.get("headers", [])) + [(b"set-cookie", cookie)]
+            await send(message)
+
+        return sending
+
+
+def build_app(
+    exercise: Exercise,
+    token: Optional[str] = None,
+    *,
+    on_started: Optional[Callable[[], None]] = None,
+) -> Starlette:
+    """The whole app for ``exercise``. The lifespan starts the hub and closes the exercise."""
+    hub = Hub(exercise)
+
+    async def websocket_endpoint(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await hub.handle(websocket)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        hub.start()
+        if on_started is not None:
+            on_started()
+        try:
+            yield
+        finally:
+            await hub.close()
+            await asyncio.get_running_loop().run_in_executor(None, exercise.close)
+
+    routes: List[Any] = list(build_routes(exercise))
+    routes.append(WebSocketRoute("/ws", websocket_endpoint))
+    folder = static_dir()
+    if folder is not None:
+        routes.append(Mount("/", app=StaticFiles(directory=str(folder), html=True), name="static"))
+    else:
+        from starlette.routing import Route
+
+        async def placeholder(request: Any) -> HTMLResponse:
+            return HTMLResponse(_PLACEHOLDER)
+
+        routes.append(Route("/", placeholder))
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.hub = hub
+    app.add_middleware(AccessMiddleware, policy=AccessPolicy(token))
+    return app
+
+
+def page_url(host: str, port: int, token: Optional[str]) -> str:
+    """The URL to open: the bound host (a wildcard address becomes this machine's name)."""
+    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    query = f"?token={quote(token)}" if token else ""
+    return f"http://{shown}:{port}/{query}"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)  # connections made before uvicorn starts accepting wait in the backlog
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(
+    config: ServerConfig,
+    *,
+    on_ready: Optional[Callable[[Exercise], None]] = None,
+    stop: Optional[threading.Event] = None,
+) -> None:
+    """Run the exercise until SIGINT/SIGTERM (main thread) or until ``stop`` is set.
+
+    Prints the URL. ``on_ready`` is called (from a worker thread) once the server accepts
+    connections; ``exercise.address`` and ``exercise.url`` are set by then. Raises
+    CameraError/ModelError when the exercise cannot be opened, OSError when the port is taken.
+    """
+    token = config.token
+    if not is_loopback(config.host):
+        token = token or new_token()
+        print(
+            f"digit-classifier: WARNING: listening on {config.host}, reachable from other machines; "
+            "anyone with the URL below (it carries the access token) can run code on this machine.",
+            file=sys.stderr,
+        )
+    sock = _bind(config.host, config.port)
+    try:
+        exercise = Exercise.open(config)
+    except BaseException:
+        sock.close()
+        raise
+    host, port = sock.getsockname()[:2]
+    exercise.address = (host, port)
+    exercise.url = page_url(config.host, port, token)
+    server: Optional[uvicorn.Server] = None
+
+    def started() -> None:
+        loop = asyncio.get_running_loop()
+        if stop is not None:
+            loop.run_in_executor(None, _stop_when_set, stop)
+        if config.autostart:
+            loop.run_in_executor(None, _autostart, exercise)
+        if on_ready is not None:
+            loop.run_in_executor(None, on_ready, exercise)
+
+    def _stop_when_set(event: threading.Event) -> None:
+        event.wait()
+        if server is not None:
+            server.should_exit = True
+
+    app = build_app(exercise, token, on_started=started)
+    uv_config = uvicorn.Config(
+        app,
+        ws=websocket_impl(),
+        ws_max_size=MAX_FRAME_BYTES,
+        ws_per_message_deflate=False,  # JPEG does not compress; deflate only costs CPU
+        lifespan="on",
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(uv_config)
+    print(f"digit-classifier: the exercise is at {exercise.url}", flush=True)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        exercise.close()
+        sock.close()
+        if stop is not None:
+            stop.set()  # ends the watcher thread when the server ended another way
+
+
+def _autostart(exercise: Exercise) -> None:
+    try:
+        exercise.play()
+    except Exception as exc:  # the saved code does not start: the page shows the state
+        log.warning("autostart failed: %s", exc)

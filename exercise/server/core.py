@@ -1,0 +1,381 @@
+"""The Exercise: the one object that owns the camera, the model, the brain and the code.
+
+Everything a tab (or the REST API, or the ROS node) can change goes through one of its
+methods, which serialise on one lock and report what changed to the watchers: the hub
+turns those reports into broadcasts, so every tab sees the result of every command.
+
+Methods block (starting a child process, loading a model, opening a webcam): call them
+from a worker thread, never from the event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+
+from exercise import __version__
+from exercise.brain.events import BrainEvent, BrainState, FrequencyMeasured, StateChanged
+from exercise.cameras import CameraSource, open_camera
+from exercise.exceptions import CameraError, ModelError
+from exercise.model import DEFAULT_MODEL_PATH, MAX_MODEL_BYTES, DigitModel, load_default_model
+from exercise.server.config import ServerConfig
+
+#: File name of the autosaved code inside the state directory.
+CODE_FILE = "brain.py"
+MODELS_DIR = "models"
+
+
+@dataclass(frozen=True)
+class CodeChanged:
+    """The code was saved or reset; ``origin`` is the client that did it, None: the server."""
+
+    code: str
+    origin: Optional[str]
+
+
+@dataclass(frozen=True)
+class ModelChanged:
+    spec: Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SettingsChanged:
+    """Brain, GUI or camera settings changed: re-read :meth:`Exercise.snapshot`."""
+
+
+ExerciseChange = Union[CodeChanged, ModelChanged, SettingsChanged]
+Listener = Callable[[Any], None]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, str(path))
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+class _Listeners:
+    """A thread-safe list of callbacks; each gets every event, in order, from the caller's thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: List[Listener] = []
+
+    def add(self, listener: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._items.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._items:
+                    self._items.remove(listener)
+
+        return remove
+
+    def emit(self, event: Any) -> None:
+        with self._lock:
+            items = list(self._items)
+        for listener in items:
+            listener(event)
+
+
+class Exercise:
+    """Build with :meth:`open` (which starts the camera and loads the model); :meth:`close` it."""
+
+    def __init__(
+        self, config: ServerConfig, camera: CameraSource, model: DigitModel, model_path: Path
+    ) -> None:
+        from exercise.brain.runner import BrainRunner, default_code
+
+        self.config = config
+        self.state_dir = config.resolved_state_dir()
+        self._lock = threading.RLock()
+        self._camera = camera
+        self._model = model
+        self._model_path = model_path
+        self._default_code = default_code()
+        self._code = self._load_code()
+        self._gui_fps = config.gui_fps
+        self._brain_listeners = _Listeners()
+        self._change_listeners = _Listeners()
+        self._measured_hz = 0.0
+        #: (host, port) the server is bound to; set by ``serve`` before ``on_ready``.
+        self.address: Optional[Tuple[str, int]] = None
+        #: The page's URL, with the token when one is needed; set by ``serve``.
+        self.url: Optional[str] = None
+        self._runner = BrainRunner(
+            camera, model_path, self._on_brain_event, frequency_hz=config.frequency_hz, gui_fps=config.gui_fps
+        )
+
+    @classmethod
+    def open(cls, config: ServerConfig) -> Exercise:
+        """Start the camera, load the model and the code, start the brain runner (stopped).
+
+        Raises:
+            CameraError: the camera spec names nothing that can be opened.
+            ModelError: ``config.model`` cannot be used.
+        """
+        if config.model is not None:
+            model = DigitModel.load(Path(config.model))
+            model_path = Path(config.model)
+        else:
+            model = load_default_model()
+            model_path = DEFAULT_MODEL_PATH
+        camera = open_camera(config.camera)
+        camera.start()
+        try:
+            return cls(config, camera, model, model_path)
+        except BaseException:
+            camera.stop()
+            raise
+
+    def close(self) -> None:
+        """Stop the brain child and release the camera. Safe to call twice."""
+        with self._lock:
+            try:
+                self._runner.close()
+            finally:
+                self._camera.stop()
+
+    # -- listeners ----------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[BrainEvent], None]) -> Callable[[], None]:
+        """Call ``listener`` with every brain event, from the runner's thread; returns unsubscribe."""
+        return self._brain_listeners.add(listener)
+
+    def watch(self, listener: Callable[[ExerciseChange], None]) -> Callable[[], None]:
+        """Call ``listener`` with every :data:`ExerciseChange`, from the changing thread."""
+        return self._change_listeners.add(listener)
+
+    def _on_brain_event(self, event: BrainEvent) -> None:
+        if isinstance(event, FrequencyMeasured):
+            self._measured_hz = event.measured_hz
+        elif isinstance(event, StateChanged) and event.state is not BrainState.RUNNING:
+            self._measured_hz = 0.0
+        self._brain_listeners.emit(event)
+
+    # -- reading ------------------------------------------------------------------------
+
+    @property
+    def camera(self) -> CameraSource:
+        return self._camera
+
+    @property
+    def model(self) -> DigitModel:
+        return self._model
+
+    @property
+    def code(self) -> str:
+        with self._lock:
+            return self._code
+
+    @property
+    def brain_state(self) -> BrainState:
+        return BrainState(self._runner.state)
+
+    @property
+    def gui_fps(self) -> float:
+        return self._gui_fps
+
+    def model_dict(self) -> Dict[str, Any]:
+        return self._model.spec.to_dict()
+
+    def camera_dict(self) -> Dict[str, Any]:
+        camera = self._camera
+        status = camera.status
+        return {
+            "spec": camera.spec,
+            "state": status.state.value,
+            "message": status.message,
+            "live": camera.is_live,
+        }
+
+    def snapshot(self, gui_measured_fps: float = 0.0) -> Dict[str, Any]:
+        """The ``state`` message's fields: brain, gui, camera, model."""
+        return {
+            "brain": {
+                "state": self.brain_state.value,
+                "target_hz": self._runner.target_hz,
+                "measured_hz": round(self._measured_hz, 2),
+            },
+            "gui": {"target_fps": self._gui_fps, "measured_fps": round(gui_measured_fps, 2)},
+            "camera": self.camera_dict(),
+            "model": self.model_dict(),
+        }
+
+    def health(self) -> Dict[str, Any]:
+        return {
+            "status": "ok",
+            "version": __version__,
+            "camera": self.camera_dict(),
+            "model": {
+                "name": self._model.spec.name,
+                "sha256": self._model.spec.sha256,
+                "default": self._model.spec.default,
+            },
+            "brain": {"state": self.brain_state.value, "target_hz": self._runner.target_hz},
+        }
+
+    # -- commands (blocking; any thread) -----------------------------------------------
+
+    def play(self, code: Optional[str] = None, origin: Optional[str] = None) -> None:
+        """Save ``code`` if given, then check and run the code. Raises BrainSyntaxError/BrainError."""
+        with self._lock:
+            if code is not None:
+                self.save_code(code, origin)
+            self._runner.play(self._code)
+        self._changed(SettingsChanged())
+
+    def stop(self) -> None:
+        with self._lock:
+            self._runner.stop()
+        self._changed(SettingsChanged())
+
+    def pause(self) -> None:
+        with self._lock:
+            self._runner.pause()
+        self._changed(SettingsChanged())
+
+    def resume(self) -> None:
+        with self._lock:
+            self._runner.resume()
+        self._changed(SettingsChanged())
+
+    def reset(self, origin: Optional[str] = None) -> None:
+        """Stop the brain and put the default template back."""
+        with self._lock:
+            self._runner.stop()
+            self._store_code(self._default_code)
+        self._changed(CodeChanged(self._default_code, origin))
+        self._changed(SettingsChanged())
+
+    def save_code(self, code: str, origin: Optional[str] = None) -> None:
+        with self._lock:
+            if code == self._code:
+                self._store_code(code)  # still rewrite: the file may have been removed
+                return
+            self._store_code(code)
+        self._changed(CodeChanged(code, origin))
+
+    def set_frequency(self, hz: float) -> None:
+        with self._lock:
+            self._runner.set_frequency(hz)
+        self._changed(SettingsChanged())
+
+    def set_gui_rate(self, fps: float) -> None:
+        with self._lock:
+            self._gui_fps = fps
+            self._runner.set_gui_rate(fps)
+        self._changed(SettingsChanged())
+
+    def set_camera(self, spec: str) -> None:
+        """Open and start ``spec``, hand it to the brain, then release the old camera.
+
+        Raises:
+            CameraError: it cannot be opened; the camera in use stays in use.
+        """
+        with self._lock:
+            camera = open_camera(spec)
+            try:
+                camera.start()
+            except BaseException:
+                camera.stop()
+                raise
+            old, self._camera = self._camera, camera
+            self._runner.set_camera(camera)
+            old.stop()
+        self._changed(SettingsChanged())
+
+    def set_model(self, data: bytes, name: str) -> Dict[str, Any]:
+        """Check an uploaded model and, only if it passes, make it the model in use.
+
+        Returns its spec dict. Raises ModelError (the model in use is untouched).
+        """
+        model = DigitModel.load(data, name=name, max_bytes=MAX_MODEL_BYTES)
+        path = self.state_dir / MODELS_DIR / f"{hashlib.sha256(data).hexdigest()[:16]}.onnx"
+        if not path.exists():
+            write_atomically(path, data)
+        return self._use_model(model, path)
+
+    def use_default_model(self) -> Dict[str, Any]:
+        return self._use_model(load_default_model(), DEFAULT_MODEL_PATH)
+
+    def _use_model(self, model: DigitModel, path: Path) -> Dict[str, Any]:
+        with self._lock:
+            self._runner.set_model(path)
+            self._model, self._model_path = model, path
+            spec = model.spec.to_dict()
+        self._changed(ModelChanged(spec))
+        self._changed(SettingsChanged())
+        return spec
+
+    def list_cameras(self) -> List[Dict[str, str]]:
+        """Sources a student can pick: webcams found, the demo, the page's camera."""
+        from exercise.cameras.webcam import list_webcams
+
+        sources: List[Dict[str, str]] = []
+        try:
+            for webcam in list_webcams():
+                sources.append(_webcam_entry(webcam))
+        except CameraError:
+            pass
+        sources.append({"spec": "demo", "label": "Demo camera (synthetic digits)"})
+        sources.append({"spec": "browser", "label": "This browser's camera"})
+        return sources
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _changed(self, change: ExerciseChange) -> None:
+        self._change_listeners.emit(change)
+
+    @property
+    def code_path(self) -> Path:
+        return self.state_dir / CODE_FILE
+
+    def _load_code(self) -> str:
+        try:
+            code = self.code_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return self._default_code
+        return code if code.strip() else self._default_code
+
+    def _store_code(self, code: str) -> None:
+        write_atomically(self.code_path, code.encode("utf-8"))
+        self._code = code
+
+
+def _webcam_entry(webcam: Any) -> Dict[str, str]:
+    """list_webcams() items -> {spec, label}, whatever shape the camera module returns."""
+    if isinstance(webcam, dict):
+        spec = str(webcam.get("spec") or webcam.get("device") or webcam)
+        return {"spec": spec, "label": str(webcam.get("label") or webcam.get("name") or spec)}
+    spec = getattr(webcam, "spec", None) or getattr(webcam, "device", None) or str(webcam)
+    if not str(spec).startswith("webcam"):
+        spec = f"webcam:{spec}"
+    label = getattr(webcam, "label", None) or getattr(webcam, "name", None) or str(spec)
+    return {"spec": str(spec), "label": str(label)}
+
+
+def check_model_upload(size: Optional[int]) -> None:
+    """Refuse an upload whose announced size is over the limit before reading it."""
+    if size is not None and size > MAX_MODEL_BYTES:
+        from exercise.exceptions import ModelTooLargeError
+
+        raise ModelTooLargeError(size, MAX_MODEL_BYTES, source="upload")
+
+
+__all__ = ["Exercise", "ExerciseChange", "CodeChanged", "ModelChanged", "SettingsChanged", "ModelError"]

@@ -1,0 +1,329 @@
+"""The asyncio side of the websocket: read a message, ask the protocol, act, write.
+
+Every client has a sender task and a few newest-only slots (camera view, model input,
+digit) plus a bounded queue of other text messages. Producers only fill slots and set the
+client's wake-up event, so a slow client skips views and never holds up the others or the
+event loop; its own sender is the only task that ever awaits its socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import functools
+import itertools
+import logging
+import time
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from exercise import __version__
+from exercise.brain.events import (
+    BrainEvent,
+    BrainFailed,
+    ConsoleLine,
+    DigitShown,
+    FrequencyMeasured,
+    ImageShown,
+    InputShown,
+    StateChanged,
+)
+from exercise.exceptions import ExerciseError
+from exercise.server import protocol as p
+from exercise.server.core import CodeChanged, Exercise, ExerciseChange, ModelChanged, SettingsChanged
+from exercise.server.views import ViewPump
+
+log = logging.getLogger(__name__)
+
+#: Text messages a client may have waiting before the oldest are dropped.
+MAX_PENDING_TEXT = 500
+#: Console lines are gathered this long and sent as one message.
+CONSOLE_BATCH_SECONDS = 0.05
+MAX_CONSOLE_BATCH = 200
+
+
+class Client:
+    """One connected tab: its slots and its sender task."""
+
+    def __init__(self, client_id: str, websocket: WebSocket) -> None:
+        self.id = client_id
+        self.websocket = websocket
+        self.wake = asyncio.Event()
+        self.text: Deque[str] = collections.deque(maxlen=MAX_PENDING_TEXT)
+        #: Newest camera view: (jpeg, seq, captured, flags); replaced, never queued.
+        self.view: Optional[Tuple[bytes, int, float, int]] = None
+        self.input: Optional[bytes] = None
+        self.digit: Optional[str] = None
+        self.views_sent = 0
+        self.views_skipped = 0
+        self.closed = False
+
+    def send_text(self, message: Dict[str, Any]) -> None:
+        self.text.append(p.encode(message))
+        self.wake.set()
+
+    def offer_view(self, view: Tuple[bytes, int, float, int]) -> None:
+        if self.view is not None:
+            self.views_skipped += 1
+        self.view = view
+        self.wake.set()
+
+    def offer_input(self, payload: bytes) -> None:
+        self.input = payload
+        self.wake.set()
+
+    def offer_digit(self, text: str) -> None:
+        self.digit = text
+        self.wake.set()
+
+    async def run_sender(self) -> None:
+        """Send whatever is waiting, newest images only, until the socket fails or closes."""
+        try:
+            while not self.closed:
+                await self.wake.wait()
+                self.wake.clear()
+                while self.text:
+                    await self.websocket.send_text(self.text.popleft())
+                if self.digit is not None:
+                    digit, self.digit = self.digit, None
+                    await self.websocket.send_text(digit)
+                if self.input is not None:
+                    payload, self.input = self.input, None
+                    await self.websocket.send_bytes(
+                        p.pack_binary(p.BinaryKind.MODEL_INPUT, payload, sent=time.time())
+                    )
+                if self.view is not None:
+                    (jpeg, seq, captured, flags), self.view = self.view, None
+                    header = p.pack_header(
+                        p.BinaryKind.CAMERA_VIEW, seq=seq, captured=captured, sent=time.time(), flags=flags
+                    )
+                    await self.websocket.send_bytes(header + jpeg)
+                    self.views_sent += 1
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            self.closed = True  # the reader sees the disconnect and cleans up
+
+
+class Hub:
+    """Connect clients with :meth:`handle`; start with :meth:`start`, end with :meth:`close`."""
+
+    def __init__(self, exercise: Exercise) -> None:
+        self.exercise = exercise
+        self.clients: Dict[str, Client] = {}
+        self._ids = itertools.count(1)
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._console: List[Tuple[str, str]] = []
+        self._console_flush: Optional[asyncio.TimerHandle] = None
+        self._unsubscribe: List[Callable[[], None]] = []
+        self._ticker: Optional[asyncio.Task] = None  # type: ignore[type-arg]
+        self._last_camera: Optional[Dict[str, Any]] = None
+        self.pump = ViewPump(lambda: self.exercise.camera, self._deliver_view, exercise.gui_fps)
+
+    # -- life ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Call from the event loop: subscribes to the exercise and starts the view pump."""
+        self._loop = asyncio.get_running_loop()
+        loop = self._loop
+        self._unsubscribe.append(
+            self.exercise.subscribe(lambda event: loop.call_soon_threadsafe(self._on_brain_event, event))
+        )
+        self._unsubscribe.append(
+            self.exercise.watch(lambda change: loop.call_soon_threadsafe(self._on_change, change))
+        )
+        self.pump.set_brain_running(self.exercise.brain_state.value == "running")
+        self.pump.start()
+        self._ticker = loop.create_task(self._tick())
+
+    async def close(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        if self._ticker is not None:
+            self._ticker.cancel()
+        await asyncio.get_running_loop().run_in_executor(None, self.pump.close)
+
+    # -- one connection -----------------------------------------------------------------
+
+    async def handle(self, websocket: WebSocket) -> None:
+        """Serve one accepted websocket until it disconnects."""
+        client = Client(f"c{next(self._ids)}", websocket)
+        self.clients[client.id] = client
+        self.pump.set_wanted(True)
+        client.send_text(p.hello_message(__version__, self._snapshot(), self.exercise.code, client.id))
+        sender = asyncio.get_running_loop().create_task(client.run_sender())
+        try:
+            while not client.closed:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                if message.get("text") is not None:
+                    await self._on_text(client, message["text"])
+                elif message.get("bytes") is not None:
+                    self._on_binary(client, message["bytes"])
+        except WebSocketDisconnect:
+            pass
+        finally:
+            client.closed = True
+            client.wake.set()
+            self.clients.pop(client.id, None)
+            self.pump.set_wanted(bool(self.clients))
+            sender.cancel()
+
+    async def _on_text(self, client: Client, text: str) -> None:
+        try:
+            command = p.parse_text(text)
+        except p.MessageError as exc:
+            client.send_text(exc.to_message())
+            return
+        try:
+            reply = await self._execute(client, command)
+        except ExerciseError as exc:
+            client.send_text(p.error_from_exception(exc, command.id))
+            return
+        except Exception as exc:  # a bug of ours: say so, keep the connection
+            log.exception("command %s failed", command.type.value)
+            client.send_text(p.error_message("internal", f"the server failed: {exc}", id=command.id))
+            return
+        if reply is not None:
+            client.send_text(reply)
+        if command.id is not None and command.type is not p.ClientType.PING:
+            client.send_text(p.ack_message(command.id))
+
+    def _on_binary(self, client: Client, data: bytes) -> None:
+        try:
+            message = p.parse_binary(data)
+        except p.MessageError as exc:
+            client.send_text(exc.to_message())
+            return
+        camera = self.exercise.camera
+        push = getattr(camera, "push_jpeg", None)
+        if push is None:
+            client.send_text(
+                p.error_message(
+                    "camera",
+                    f"the camera source is {camera.spec!r}; choose 'browser' to send this page's camera",
+                )
+            )
+            return
+        push(message.payload, message.captured)
+
+    async def _execute(self, client: Client, command: p.Command) -> Optional[Dict[str, Any]]:
+        """Run a command (blocking ones in a worker thread); return a reply message, if any."""
+        kind = p.ClientType
+        ex = self.exercise
+        if command.type is kind.PING:
+            return p.pong_message(command.id)
+        if command.type is kind.LIST_CAMERAS:
+            return p.cameras_message(await self._blocking(ex.list_cameras))
+        calls: Dict[p.ClientType, Callable[[], Any]] = {
+            kind.PLAY: functools.partial(ex.play, command.code, client.id),
+            kind.STOP: ex.stop,
+            kind.PAUSE: ex.pause,
+            kind.RESUME: ex.resume,
+            kind.RESET: functools.partial(ex.reset, client.id),
+            kind.SAVE_CODE: functools.partial(ex.save_code, command.code or "", client.id),
+            kind.SET_FREQUENCY: functools.partial(ex.set_frequency, command.value),
+            kind.SET_GUI_RATE: functools.partial(ex.set_gui_rate, command.value),
+            kind.SET_CAMERA: functools.partial(ex.set_camera, command.spec),
+            kind.USE_DEFAULT_MODEL: ex.use_default_model,
+        }
+        await self._blocking(calls[command.type])
+        return None
+
+    async def _blocking(self, call: Callable[[], Any]) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, call)
+
+    # -- broadcasting -------------------------------------------------------------------
+
+    def broadcast(self, message: Dict[str, Any], *, exclude: Optional[str] = None) -> None:
+        for client in list(self.clients.values()):
+            if client.id != exclude:
+                client.send_text(message)
+
+    def _snapshot(self) -> Dict[str, Any]:
+        return self.exercise.snapshot(self.pump.measured_fps)
+
+    def _broadcast_state(self) -> None:
+        self.pump.set_brain_running(self.exercise.brain_state.value == "running")
+        self.pump.set_gui_fps(self.exercise.gui_fps)
+        if self.clients:
+            self.broadcast(p.state_message(self._snapshot()))
+
+    def _on_change(self, change: ExerciseChange) -> None:
+        if isinstance(change, CodeChanged):
+            # the tab that saved already has the code; every other tab gets it
+            self.broadcast(p.code_message(change.code, change.origin), exclude=change.origin)
+        elif isinstance(change, ModelChanged):
+            self.broadcast(p.model_message(change.spec))
+        elif isinstance(change, SettingsChanged):
+            self._broadcast_state()
+
+    def _deliver_view(self, jpeg: bytes, seq: int, captured: float, flags: int) -> None:
+        """From the pump thread: hop to the loop, then fill every client's slot."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._offer_view, (jpeg, seq, captured, flags))
+
+    def _offer_view(self, view: Tuple[bytes, int, float, int]) -> None:
+        for client in self.clients.values():
+            client.offer_view(view)
+
+    def _on_brain_event(self, event: BrainEvent) -> None:
+        if isinstance(event, DigitShown):
+            text = p.encode(p.digit_message(event.digit, event.probabilities, event.box, 0))
+            for client in self.clients.values():
+                client.offer_digit(text)
+        elif isinstance(event, ImageShown):
+            self.pump.offer_brain_image(event.image, event.frame_seq, event.timestamp)
+        elif isinstance(event, InputShown):
+            payload = bytes(event.image.astype("uint8", copy=False).reshape(-1)[: p.INPUT_SIDE**2])
+            for client in self.clients.values():
+                client.offer_input(payload)
+        elif isinstance(event, ConsoleLine):
+            self._queue_console(event.stream.value, event.text)
+        elif isinstance(event, BrainFailed):
+            self._flush_console()
+            self.broadcast(p.brain_error_message(event.message, event.line, event.traceback))
+        elif isinstance(event, StateChanged):
+            self._flush_console()
+            self._broadcast_state()
+        elif isinstance(event, FrequencyMeasured):
+            pass  # sent by the once-a-second tick, together with the GUI rate
+
+    def _queue_console(self, stream: str, text: str) -> None:
+        self._console.append((stream, text))
+        if len(self._console) >= MAX_CONSOLE_BATCH:
+            self._flush_console()
+        elif self._console_flush is None and self._loop is not None:
+            self._console_flush = self._loop.call_later(CONSOLE_BATCH_SECONDS, self._flush_console)
+
+    def _flush_console(self) -> None:
+        if self._console_flush is not None:
+            self._console_flush.cancel()
+            self._console_flush = None
+        if self._console:
+            lines, self._console = self._console, []
+            self.broadcast(p.console_message(lines))
+
+    async def _tick(self) -> None:
+        """Once a second: frequencies, and the camera's state when it changed."""
+        while True:
+            await asyncio.sleep(1.0)
+            if not self.clients:
+                continue
+            snapshot = self._snapshot()
+            brain, gui = snapshot["brain"], snapshot["gui"]
+            self.broadcast(
+                p.frequency_message(
+                    brain["measured_hz"],
+                    brain["target_hz"],
+                    gui["measured_fps"],
+                    self.pump.target_fps,  # the idle rate while the brain is stopped
+                    1.0 if self.exercise.camera.is_live else 0.0,
+                )
+            )
+            camera = snapshot["camera"]
+            if camera != self._last_camera:
+                self._last_camera = camera
+                self.broadcast(p.camera_message(camera))

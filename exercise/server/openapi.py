@@ -1,0 +1,167 @@
+"""The OpenAPI 3.0 description of the REST API, served at ``/api/openapi.json``.
+
+Hand-written: the API is small, and a literal keeps the schemas next to each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from exercise import __version__
+
+_ERROR = {
+    "description": "An error the client can act on",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                        "required": ["code", "message"],
+                    }
+                },
+            }
+        }
+    },
+}
+
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+
+_MODEL_SPEC = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "size_bytes": {"type": "integer"},
+        "sha256": {"type": "string"},
+        "input_name": {"type": "string"},
+        "input_shape": {"type": "array", "items": {}},
+        "output_name": {"type": "string"},
+        "output_shape": {"type": "array", "items": {}},
+        "output_kind": {"type": "string", "enum": ["probabilities", "logits", "log_probabilities"]},
+        "normalization": {"type": "string", "enum": ["unit", "mnist", "symmetric"]},
+        "latency_ms": {"type": "number"},
+        "default": {"type": "boolean"},
+    },
+}
+
+
+def _json(schema: Dict[str, Any], description: str) -> Dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_MODEL_ANSWER = _json(
+    {
+        "type": "object",
+        "properties": {"ok": {"type": "boolean"}, "spec": {"$ref": "#/components/schemas/ModelSpec"}},
+    },
+    "The model in use",
+)
+
+OPENAPI: Dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Digit classifier exercise",
+        "version": __version__,
+        "description": "REST side of the exercise; live data flows over the websocket at /ws "
+        "(docs/protocol.md). When the server needs a token, pass it as ?token=, as the cookie "
+        "the page sets, or as Authorization: Bearer.",
+    },
+    "paths": {
+        "/api/digit": {
+            "post": {
+                "summary": "Read the most prominent handwritten digit in an image",
+                "description": "PNG or JPEG (dark on light or light on dark, e.g. the drawing canvas), "
+                "as the raw body or multipart field 'file'. At most 10 MB.",
+                "requestBody": _UPLOAD_BODY,
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "prediction": {
+                                    "type": "integer",
+                                    "minimum": 0,
+                                    "maximum": 9,
+                                    "nullable": True,
+                                },
+                                "percentages": {
+                                    "type": "array",
+                                    "items": {"type": "number"},
+                                    "minItems": 10,
+                                    "maxItems": 10,
+                                    "nullable": True,
+                                },
+                                "box": {
+                                    "type": "array",
+                                    "items": {"type": "integer"},
+                                    "description": "x, y, width, height",
+                                    "nullable": True,
+                                },
+                            },
+                        },
+                        "The digit read (prediction null when no digit was found)",
+                    ),
+                    "400": _ERROR,
+                    "413": _ERROR,
+                },
+            }
+        },
+        "/api/health": {
+            "get": {
+                "summary": "Server, camera, model and brain state",
+                "responses": {"200": _json({"type": "object"}, "Health")},
+            }
+        },
+        "/api/model": {
+            "get": {"summary": "The model in use", "responses": {"200": _MODEL_ANSWER}},
+            "post": {
+                "summary": "Upload an ONNX model; it replaces the model in use only if it passes every check",
+                "requestBody": _UPLOAD_BODY,
+                "responses": {"200": _MODEL_ANSWER, "400": _ERROR, "413": _ERROR},
+            },
+        },
+        "/api/model/default": {
+            "post": {"summary": "Go back to the bundled default model", "responses": {"200": _MODEL_ANSWER}}
+        },
+        "/api/cameras": {
+            "get": {
+                "summary": "Camera sources to choose from, and the current one",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "sources": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "spec": {"type": "string"},
+                                            "label": {"type": "string"},
+                                        },
+                                    },
+                                },
+                                "current": {"type": "object"},
+                            },
+                        },
+                        "Camera sources",
+                    )
+                },
+            }
+        },
+        "/api/openapi.json": {
+            "get": {"summary": "This description", "responses": {"200": _json({"type": "object"}, "OpenAPI")}}
+        },
+    },
+    "components": {"schemas": {"ModelSpec": _MODEL_SPEC}},
+}
