@@ -42,7 +42,7 @@ NOISE_SIGMA = 3.0
 TRUTH_HISTORY = 256
 
 #: BGR ink colours: black marker, blue ballpoint, dark grey felt pen.
-INKS = ((38, 36, 40), (125, 58, 32), (70, 68, 66))
+INKS = ((38, 36, 40), (125, 58, 32), (60, 57, 55))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,194 @@
+"""The latest-frame buffer, the source base classes and open_camera's spec handling."""
+
+from __future__ import annotations
+
+import threading
+from typing import Optional
+
+import numpy as np
+import pytest
+
+from exercise.cameras import open_camera, split_spec
+from exercise.cameras.base import CameraSource, CameraState, LatestFrameBuffer, ThreadedCamera
+from exercise.cameras.demo import DemoCamera
+from exercise.exceptions import CameraError
+
+from .helpers import wait_state
+
+
+def image(level: int) -> np.ndarray:
+    return np.full((4, 6, 3), level, np.uint8)
+
+
+class PushedSource(CameraSource):
+    """The shape of the browser and ROS sources: frames arrive through publish()."""
+
+    def start(self) -> None:
+        self._set_status(CameraState.WAITING, "nothing pushed yet")
+
+    def stop(self) -> None:
+        self._set_status(CameraState.STOPPED)
+
+
+class CountingCamera(ThreadedCamera):
+    """A pulled source whose frames are numbered by their grey level."""
+
+    def __init__(self, period: float = 0.01) -> None:
+        super().__init__("counting", 1 / period)
+        self.period = period
+        self.level = 0
+
+    def read(self) -> Optional[np.ndarray]:
+        if self.stopping.wait(self.period):
+            return None
+        self.level = (self.level + 1) % 256
+        return image(self.level)
+
+
+class StuckCamera(ThreadedCamera):
+    """A pulled source whose next frame takes a minute: stop() must still be prompt."""
+
+    def read(self) -> Optional[np.ndarray]:
+        self.stopping.wait(60)
+        return None
+
+
+class BrokenCamera(ThreadedCamera):
+    def read(self) -> Optional[np.ndarray]:
+        raise CameraError(self.spec, "the cable is on fire")
+
+
+# -- LatestFrameBuffer --------------------------------------------------------------------
+
+
+def test_buffer_is_empty_until_the_first_put_and_never_blocks():
+    buffer = LatestFrameBuffer()
+    assert buffer.latest() is None
+    assert buffer.wait_newer(0, timeout=0.01) is None
+
+
+def test_buffer_numbers_frames_and_keeps_only_the_newest():
+    buffer = LatestFrameBuffer()
+    first = buffer.put(image(1), timestamp=10.0)
+    second = buffer.put(image(2), timestamp=11.0)
+    assert (first.seq, second.seq) == (1, 2)
+    assert first.timestamp == 10.0
+    assert buffer.latest() is second
+
+
+def test_wait_newer_skips_to_the_newest_frame_instead_of_queueing():
+    buffer = LatestFrameBuffer()
+    for level in range(5):
+        buffer.put(image(level))
+    frame = buffer.wait_newer(1, timeout=0.01)
+    assert frame is not None and frame.seq == 5 and frame.image[0, 0, 0] == 4
+
+
+def test_wait_newer_times_out_when_nothing_newer_arrives():
+    buffer = LatestFrameBuffer()
+    buffer.put(image(1))
+    assert buffer.wait_newer(1, timeout=0.02) is None
+
+
+def test_wait_newer_wakes_up_when_another_thread_puts():
+    buffer = LatestFrameBuffer()
+    buffer.put(image(1))
+    timer = threading.Timer(0.05, buffer.put, args=(image(7),))
+    timer.start()
+    frame = buffer.wait_newer(1, timeout=10.0)
+    timer.join()
+    assert frame is not None and frame.seq == 2 and frame.image[0, 0, 0] == 7
+
+
+# -- CameraSource (pushed) ----------------------------------------------------------------
+
+
+def test_pushed_source_streams_from_its_first_publish():
+    source = PushedSource("browser")
+    with source:
+        assert source.status.state is CameraState.WAITING
+        assert source.latest() is None
+        frame = source.publish(image(3), timestamp=5.0)
+        assert source.status.state is CameraState.STREAMING
+        assert source.latest() is frame and frame.seq == 1 and frame.timestamp == 5.0
+        assert source.wait_newer(0, timeout=0.01) is frame
+    assert source.status.state is CameraState.STOPPED
+    assert source.is_live
+
+
+# -- ThreadedCamera (pulled) --------------------------------------------------------------
+
+
+def test_threaded_camera_publishes_what_read_returns():
+    with CountingCamera() as camera:
+        first = camera.wait_newer(0, timeout=5.0)
+        assert first is not None
+        later = camera.wait_newer(first.seq, timeout=5.0)
+        assert later is not None and later.seq > first.seq
+        assert camera.status.state is CameraState.STREAMING
+    assert camera.status.state is CameraState.STOPPED
+
+
+def test_stop_interrupts_a_read_that_is_waiting_for_its_frame():
+    camera = StuckCamera("stuck")
+    camera.start()
+    thread = camera._thread
+    assert thread is not None and thread.is_alive()
+    camera.stop()
+    # stop() joins for at most 2 s; the 60 s wait must have been cut short, not abandoned.
+    assert not thread.is_alive()
+    camera.stop()  # twice is fine
+    assert camera.status.state is CameraState.STOPPED
+
+
+def test_threaded_camera_restarts_after_stop():
+    camera = CountingCamera()
+    with camera:
+        first = camera.wait_newer(0, timeout=5.0)
+    assert first is not None
+    with camera:
+        after = camera.wait_newer(first.seq, timeout=5.0)
+    assert after is not None and after.seq > first.seq
+
+
+def test_a_read_that_raises_marks_the_source_failed_with_its_message():
+    camera = BrokenCamera("broken")
+    with camera:
+        assert wait_state(camera, CameraState.FAILED)
+        assert "the cable is on fire" in camera.status.message
+        assert camera.latest() is None
+
+
+# -- open_camera ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("demo", ("demo", "")),
+        ("webcam:/dev/video2", ("webcam", "/dev/video2")),
+        ("WEBCAM:1", ("webcam", "1")),
+        ("file:/tmp/a:b.png", ("file", "/tmp/a:b.png")),
+        ("ros:/camera/image_raw", ("ros", "/camera/image_raw")),
+    ],
+)
+def test_split_spec(spec, expected):
+    assert split_spec(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["", "bogus", "video:0", "/dev/video0"])
+def test_unknown_kinds_are_camera_errors_naming_the_spec(spec):
+    with pytest.raises(CameraError) as info:
+        open_camera(spec)
+    assert info.value.device == spec
+    assert "demo" in str(info.value)  # the message lists what would have worked
+
+
+def test_open_camera_returns_an_unstarted_source_with_the_options():
+    camera = open_camera("demo", width=320, height=240, fps=15)
+    assert isinstance(camera, DemoCamera)
+    assert camera.spec == "demo" and camera.fps == 15
+    assert camera.latest() is None and camera.status.state is CameraState.STARTING
+    with camera:
+        frame = camera.wait_newer(0, timeout=5.0)
+    assert frame is not None and frame.image.shape == (240, 320, 3)
