@@ -1,0 +1,164 @@
+"""Fixtures for the real-browser tests: Debian's Chromium driven by Playwright, and the
+real ``digit-classifier serve`` started as a child process.
+
+``browser`` is shared by a module (one Chromium start per file); ``page`` is a fresh tab
+that saves a screenshot into ``artifacts/screenshots/`` when the test ends, pass or fail.
+``serve`` starts a server on a free port with its own state directory; ``ServerProcess``
+can stop and start it again on the same port and state (for the reconnect test).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+#: How long a server gets to answer /api/health after starting (it loads the model and camera).
+SERVER_START_TIMEOUT_S = 30.0
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_command() -> List[str]:
+    """``digit-classifier`` from the venv the tests run in (the package's console script)."""
+    script = Path(sys.executable).with_name("digit-classifier")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "exercise"]
+
+
+class ServerProcess:
+    """A real ``digit-classifier serve --camera demo`` on a fixed port and state directory."""
+
+    def __init__(self, port: int, state_dir: Path, log_path: Path) -> None:
+        self.port = port
+        self.state_dir = state_dir
+        self.log_path = log_path
+        self.process: Optional[subprocess.Popen] = None
+        self.url = f"http://127.0.0.1:{port}"
+
+    def start(self) -> None:
+        """Starts the server and returns once /api/health answers (raises if it never does)."""
+        args = serve_command() + [
+            "serve",
+            "--camera",
+            "demo",
+            "--port",
+            str(self.port),
+            "--state-dir",
+            str(self.state_dir),
+        ]
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT), env=env)
+        log.close()
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                code = self.process.returncode
+                raise RuntimeError(f"digit-classifier serve exited with {code}:\n{self.log()}")
+            if self.healthy():
+                return
+            # Polling a starting child process: there is nothing to wait on but its port.
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(
+            f"digit-classifier serve did not answer /api/health in {SERVER_START_TIMEOUT_S} s:\n{self.log()}"
+        )
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/api/health", timeout=1) as response:
+                json.load(response)
+                return response.status == 200
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+
+@pytest.fixture(scope="module")
+def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A running server on the demo camera, private to the test module."""
+    base = tmp_path_factory.mktemp("serve")
+    server = ServerProcess(free_port(), base / "state", base / "serve.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: sync_api.Browser, request: pytest.FixtureRequest) -> Iterator[sync_api.Page]:
+    """A fresh tab (own context: no shared storage); screenshot saved when the test ends."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: List[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield page
+    finally:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        try:
+            page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"))
+        finally:
+            context.close()
+    # An uncaught exception in the page's scripts is a bug even if the assertions passed.
+    assert not errors, f"uncaught errors in the page: {errors}"
