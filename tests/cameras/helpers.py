@@ -8,6 +8,7 @@ from typing import Callable, List
 
 import cv2
 import numpy as np
+
 from exercise.cameras.base import CameraSource, CameraState
 
 
