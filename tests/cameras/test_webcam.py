@@ -144,7 +144,10 @@ def test_a_device_that_goes_away_reconnects_with_backoff_and_comes_back(tmp_path
     # plugs it back in.
     path = write_video(tmp_path / "camera.avi", LEVELS)
     camera = WebcamCamera(
-        "webcam:test", str(path), backend=cv2.CAP_FFMPEG, backoff=Backoff(initial=0.02, factor=2.0, maximum=0.1)
+        "webcam:test",
+        str(path),
+        backend=cv2.CAP_FFMPEG,
+        backoff=Backoff(initial=0.02, factor=2.0, maximum=0.1),
     )
     with camera:
         first = camera.wait_newer(0, 5.0)
