@@ -181,11 +181,20 @@ def _mnist_style(frame: np.ndarray) -> np.ndarray:
 
 
 def digit_templates() -> np.ndarray:
-    """``(10, 784)`` float32 unit-norm, zero-mean templates of the digits ``draw_digit`` draws."""
+    """``(10, 784)`` float32 unit-norm, zero-mean templates of the digits ``draw_digit`` draws.
+
+    Each template is what exercise.preprocess makes of the drawn digit, so the model matches
+    the predict path exactly; a digit preprocess does not find falls back to a plain
+    MNIST-style crop.
+    """
+    from exercise.preprocess import preprocess
+
     rows = []
     for digit in range(10):
-        image = _mnist_style(draw_digit(digit)).astype(np.float32) / 255.0
-        image = cv2.GaussianBlur(image, (5, 5), 1.0).reshape(-1)
+        frame = draw_digit(digit)
+        candidates = preprocess(frame)
+        image28 = candidates[0].image28 if len(candidates) == 1 else _mnist_style(frame)
+        image = cv2.GaussianBlur(image28.astype(np.float32) / 255.0, (5, 5), 1.0).reshape(-1)
         image -= image.mean()
         rows.append(image / np.linalg.norm(image))
     return np.stack(rows)

@@ -1,0 +1,73 @@
+"""exercise.images: decoding files and uploads into BGR frames with OpenCV."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from exercise.exceptions import ImageError
+from exercise.images import decode_image, read_image
+
+
+def _encode(image: np.ndarray, ext: str = ".png") -> bytes:
+    ok, buffer = cv2.imencode(ext, image)
+    assert ok
+    return buffer.tobytes()
+
+
+def test_colour_png_round_trips():
+    image = np.random.default_rng(0).integers(0, 256, (12, 17, 3), dtype=np.uint8)
+    decoded = decode_image(_encode(image))
+    np.testing.assert_array_equal(decoded, image)
+
+
+def test_grey_becomes_bgr():
+    grey = np.arange(64, dtype=np.uint8).reshape(8, 8)
+    decoded = decode_image(_encode(grey))
+    assert decoded.shape == (8, 8, 3)
+    np.testing.assert_array_equal(decoded[:, :, 1], grey)
+
+
+def test_sixteen_bit_becomes_eight_bit():
+    image = np.full((4, 4), 0xABCD, np.uint16)
+    decoded = decode_image(_encode(image))
+    assert decoded.dtype == np.uint8
+    assert decoded[0, 0, 0] == 0xAB
+
+
+def test_transparent_background_becomes_white_paper():
+    bgra = np.zeros((6, 6, 4), np.uint8)  # transparent black everywhere
+    bgra[2:4, 2:4] = (0, 0, 0, 255)  # an opaque black stroke
+    decoded = decode_image(_encode(bgra))
+    assert decoded.shape == (6, 6, 3)
+    assert decoded[0, 0].tolist() == [255, 255, 255]
+    assert decoded[2, 2].tolist() == [0, 0, 0]
+
+
+def test_jpeg_decodes():
+    image = np.full((16, 16, 3), 200, np.uint8)
+    decoded = decode_image(_encode(image, ".jpg"))
+    assert decoded.shape == (16, 16, 3)
+    assert abs(int(decoded[8, 8, 0]) - 200) <= 3
+
+
+@pytest.mark.parametrize(
+    ("data", "message"), [(b"", "empty"), (b"not an image at all", "not an image OpenCV can decode")]
+)
+def test_undecodable_bytes_are_an_image_error(data, message):
+    with pytest.raises(ImageError, match=message) as info:
+        decode_image(data, "upload.png")
+    assert str(info.value).startswith("upload.png: ")
+
+
+def test_read_image_names_the_file(tmp_path):
+    path = tmp_path / "digit.png"
+    path.write_bytes(_encode(np.zeros((5, 5, 3), np.uint8)))
+    assert read_image(path).shape == (5, 5, 3)
+    with pytest.raises(ImageError, match="missing.png: cannot read"):
+        read_image(tmp_path / "missing.png")
+    truncated = tmp_path / "truncated.png"
+    truncated.write_bytes(path.read_bytes()[:20])
+    with pytest.raises(ImageError, match="truncated.png"):
+        read_image(truncated)
