@@ -1,0 +1,90 @@
+"""When the next tick of the brain's loop is due, and how fast the loop really ran.
+
+Pure pieces, no clock of their own: the caller passes ``now`` (``time.monotonic()``), so the
+tests drive them with made-up times.
+
+:class:`Pacer` schedules on absolute deadlines (tick ``k`` is due at ``anchor + k * period``)
+so sleep overshoot never accumulates into drift. When a body overruns its slot, the next
+tick runs at once and the schedule is re-anchored there: a slow tick costs one late tick,
+never a burst of catch-up ticks.
+
+:class:`FrequencyMeter` counts ticks and, about once a second, gives the rate measured over
+the intervals between tick starts.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+#: The range a student may choose (docs/protocol.md, ``set_frequency``).
+MIN_HZ = 1.0
+MAX_HZ = 1000.0
+
+
+def check_frequency(hz: float) -> float:
+    """``hz`` as a float, or ValueError with a sentence when outside 1..1000."""
+    value = float(hz)
+    if not (MIN_HZ <= value <= MAX_HZ):  # also rejects NaN
+        raise ValueError(f"frequency must be between {MIN_HZ:g} and {MAX_HZ:g} Hz, got {hz!r}")
+    return value
+
+
+class Pacer:
+    """Deadlines for a loop that should start a tick every ``1 / hz`` seconds."""
+
+    def __init__(self, hz: float, now: float) -> None:
+        self._period = 1.0 / check_frequency(hz)
+        self._anchor = now
+        self._index = 0
+
+    @property
+    def period(self) -> float:
+        return self._period
+
+    def set_frequency(self, hz: float, now: float) -> None:
+        """New rate from ``now`` on; the next tick is due one new period after the last one."""
+        self._period = 1.0 / check_frequency(hz)
+        self.reanchor(now)
+
+    def reanchor(self, now: float) -> None:
+        """Restart the schedule: the next tick is due at ``now`` (after pause or overrun)."""
+        self._anchor = now
+        self._index = 0
+
+    def next_deadline(self) -> float:
+        """When the next tick should start (may be in the past: then start it now)."""
+        return self._anchor + self._index * self._period
+
+    def tick_started(self, now: float) -> None:
+        """Record that a tick starts at ``now``; re-anchor if it starts a whole period late."""
+        if now - self.next_deadline() >= self._period:
+            self.reanchor(now)
+        self._index += 1
+
+
+class FrequencyMeter:
+    """Ticks per second, measured between tick starts and reported about once a second."""
+
+    def __init__(self, window: float = 1.0) -> None:
+        self._window = window
+        self._start: Optional[float] = None
+        self._intervals = 0
+
+    def restart(self) -> None:
+        """Forget the current window (after a pause, so paused time does not count)."""
+        self._start = None
+        self._intervals = 0
+
+    def tick(self, now: float) -> Optional[float]:
+        """Record a tick start; return the measured Hz when a window just closed, else None."""
+        if self._start is None:
+            self._start = now
+            return None
+        self._intervals += 1
+        elapsed = now - self._start
+        if elapsed < self._window:
+            return None
+        measured = self._intervals / elapsed
+        self._start = now
+        self._intervals = 0
+        return measured
