@@ -208,10 +208,9 @@ class App {
       $("brain-measured").textContent = fmt(msg.brain.measured);
       setInput("brain-target", msg.brain.target);
     }
-    if (msg.gui) {
-      $("gui-measured").textContent = fmt(msg.gui.measured);
-      setInput("gui-target", msg.gui.target);
-    }
+    // The GUI target input follows `state` (the rate the user asked for); the rate in
+    // `frequency` can be a lower idle rate while nobody watches or the brain is stopped.
+    if (msg.gui) $("gui-measured").textContent = fmt(msg.gui.measured);
     $("rtf").textContent = fmt(msg.rtf, 2);
   }
 
