@@ -138,7 +138,7 @@ def render_scene(
 
     sheet_h = int(height * rng.uniform(0.72, 0.86))
     sheet_w = int(sheet_h * rng.uniform(0.78, 1.0))
-    digit_h = int(height * rng.uniform(0.30, 0.45))
+    digit_h = int(height * rng.uniform(0.27, 0.40))
     sheet = render_sheet(digit28, sheet_w, sheet_h, digit_h, rng)
 
     # Where the sheet's corners land: rotated, off-centre, a little in perspective.

@@ -35,14 +35,16 @@ ATTRIBUTION = (
 def select_digits(images: np.ndarray, labels: np.ndarray, per_class: int, seed: int = 0) -> np.ndarray:
     """Indices of ``per_class`` digits of each class, drawn at random, in a shuffled order.
 
-    Digits that barely fill their box (faint or tiny scribbles) are skipped: on a sheet of
-    paper in front of a webcam they would not look like anyone's handwriting.
+    The extremes of stroke weight are skipped (about the lightest and the heaviest 5%):
+    faint scribbles and blots that, drawn with a pen on a sheet in front of a webcam,
+    would not look like anyone's handwriting.
     """
     rng = np.random.default_rng(seed)
     ink = (images > 128).reshape(len(images), -1).sum(axis=1)
+    usable = (ink >= 55) & (ink <= 165)
     chosen: List[np.ndarray] = []
     for digit in range(10):
-        candidates = np.flatnonzero((labels == digit) & (ink >= 60))
+        candidates = np.flatnonzero((labels == digit) & usable)
         if len(candidates) < per_class:
             raise DatasetError("labels", f"only {len(candidates)} usable digits of class {digit}")
         chosen.append(rng.choice(candidates, size=per_class, replace=False))
