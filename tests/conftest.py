@@ -26,7 +26,14 @@ model (the model check, the CLI, the brain, the server) take one of these fixtur
 ``logits_model_path`` / ``softmax_model_path``
     Ready-made good models (symbolic batch) as files.
 
-``digit_model_bytes``
+``draw_digit_frame(digit, size=(240, 320), x=None) -> BGR frame``
+    :func:`draw_digit`: a dark digit on white paper, for tests that need a picture.
+
+``write_idx_split(directory, images, labels, gz=False)``
+    Writes ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte`` (``.gz`` if asked), the
+    MNIST test files ``evaluate`` and the trainer read.
+
+``digit_model_bytes`` / ``digit_model_path``
     A template-matching model that really reads the digits :func:`draw_digit` draws (see
     there): for end-to-end tests (predict CLI, brain, server) that need the right answer
     without the trained default model.
@@ -34,6 +41,8 @@ model (the model check, the CLI, the brain, the server) take one of these fixtur
 
 from __future__ import annotations
 
+import gzip
+import struct
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
@@ -207,6 +216,25 @@ def build_digit_model(*, metadata: Optional[Dict[str, str]] = None) -> bytes:
     return build_onnx_model(weights=templates.T * 20.0, bias=np.zeros(10), metadata=metadata)
 
 
+# --- MNIST-format files -----------------------------------------------------------------------
+
+
+def idx_bytes(array: np.ndarray, type_code: int = 0x08) -> bytes:
+    """An IDX file's bytes: magic (0, 0, type, ndim), big-endian sizes, then the data."""
+    header = bytes([0, 0, type_code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.tobytes()
+
+
+def write_idx_split(directory: Path, images: np.ndarray, labels: np.ndarray, *, gz: bool = False) -> None:
+    """uint8 ``images`` (N, H, W) and ``labels`` (N,) as MNIST's t10k files in ``directory``."""
+    for stem, array in (("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)):
+        data = idx_bytes(np.asarray(array, np.uint8))
+        if gz:
+            (directory / f"{stem}.gz").write_bytes(gzip.compress(data))
+        else:
+            (directory / stem).write_bytes(data)
+
+
 # --- fixtures ---------------------------------------------------------------------------------
 
 
@@ -236,6 +264,18 @@ def logits_model_path(onnx_model_file: Callable[..., Path]) -> Path:
 @pytest.fixture
 def softmax_model_path(onnx_model_file: Callable[..., Path]) -> Path:
     return onnx_model_file("softmax.onnx", head="softmax")
+
+
+@pytest.fixture
+def write_idx() -> Callable[..., None]:
+    """``write_idx_split(directory, images, labels, gz=False)``: MNIST t10k files."""
+    return write_idx_split
+
+
+@pytest.fixture
+def draw_digit_frame() -> Callable[..., np.ndarray]:
+    """``draw_digit``: ``(digit, size=(240, 320), *, x=None) -> BGR frame``."""
+    return draw_digit
 
 
 @pytest.fixture(scope="session")

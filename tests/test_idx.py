@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,19 +12,9 @@ from exercise.idx import find_idx_file, load_split, parse_idx, read_idx
 
 
 def idx_bytes(array: np.ndarray, type_code: int = 0x08) -> bytes:
-    """An IDX file's bytes: magic (0, 0, type, ndim), big-endian sizes, then the data."""
-    header = bytes([0, 0, type_code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    """An IDX file's bytes, written here independently of conftest's copy."""
+    header = bytes([0, 0, type_code, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
     return header + array.tobytes()
-
-
-def write_split(directory: Path, images: np.ndarray, labels: np.ndarray, *, gz: bool = False) -> None:
-    """``t10k-*`` test files as evaluate and the trainer expect them."""
-    for stem, array in (("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)):
-        data = idx_bytes(array)
-        if gz:
-            (directory / f"{stem}.gz").write_bytes(gzip.compress(data))
-        else:
-            (directory / stem).write_bytes(data)
 
 
 def test_parse_round_trips_uint8():
@@ -83,20 +71,20 @@ def test_find_prefers_plain_and_falls_back_to_gz(tmp_path):
 
 
 @pytest.mark.parametrize("gz", [False, True])
-def test_load_split(tmp_path, gz):
+def test_load_split(tmp_path, write_idx, gz):
     images = np.random.default_rng(1).integers(0, 256, (4, 28, 28), dtype=np.uint8)
     labels = np.array([0, 9, 5, 5], np.uint8)
-    write_split(tmp_path, images, labels, gz=gz)
+    write_idx(tmp_path, images, labels, gz=gz)
     got_images, got_labels = load_split(tmp_path, "test")
     np.testing.assert_array_equal(got_images, images)
     np.testing.assert_array_equal(got_labels, labels)
 
 
-def test_load_split_refuses_disagreeing_files(tmp_path):
-    write_split(tmp_path, np.zeros((4, 28, 28), np.uint8), np.zeros(3, np.uint8))
+def test_load_split_refuses_disagreeing_files(tmp_path, write_idx):
+    write_idx(tmp_path, np.zeros((4, 28, 28), np.uint8), np.zeros(3, np.uint8))
     with pytest.raises(DatasetError, match="3 labels for 4 images"):
         load_split(tmp_path)
-    write_split(tmp_path, np.zeros((4, 784), np.uint8), np.zeros(4, np.uint8))
+    write_idx(tmp_path, np.zeros((4, 784), np.uint8), np.zeros(4, np.uint8))
     with pytest.raises(DatasetError, match=r"shape \(N, H, W\)"):
         load_split(tmp_path)
 
