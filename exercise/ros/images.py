@@ -59,7 +59,8 @@ def decode_any(message: Any) -> Any:
     kind = message._connection_header.get("type", "")
     classes = {IMAGE_TYPE: Image, COMPRESSED_TYPE: CompressedImage}
     if kind not in classes:
-        raise UnsupportedImage(f"the topic carries {kind or 'an unknown type'}, not {IMAGE_TYPE} or {COMPRESSED_TYPE}")
+        carried = kind or "an unknown type"
+        raise UnsupportedImage(f"the topic carries {carried}, not {IMAGE_TYPE} or {COMPRESSED_TYPE}")
     return classes[kind]().deserialize(message._buff)
 
 
