@@ -85,9 +85,24 @@ async def read_upload(request: Request, limit: int) -> Tuple[bytes, str]:
     return data, item.filename or "upload"
 
 
+#: A border darker than this (0..255 median) means light strokes on a dark canvas.
+DARK_BACKGROUND = 100
+
+
+def dark_on_light(image: np.ndarray) -> np.ndarray:
+    """``image`` with dark ink on light paper, inverting a light-on-dark drawing.
+
+    The page's drawing pad may post white strokes on black; the digit finder is tuned for
+    ink on paper, so a canvas whose border (its background) is dark is inverted first.
+    """
+    grey = image if image.ndim == 2 else image.mean(axis=2)
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    return 255 - image if float(np.median(border)) < DARK_BACKGROUND else image
+
+
 def read_digit(model: DigitModel, image: np.ndarray) -> Dict[str, Any]:
     """The old demo's answer for the most prominent digit of ``image`` (the largest box)."""
-    candidates = preprocess(image, model.spec.normalization)
+    candidates = preprocess(dark_on_light(image), model.spec.normalization)
     if not candidates:
         return {"prediction": None, "percentages": None, "box": None}
     best = max(candidates, key=lambda c: c.box[2] * c.box[3])

@@ -1,0 +1,186 @@
+"""The websocket of a real server, driven by the real ``websockets`` client."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from websockets.exceptions import InvalidStatus
+
+from server.helpers import binary_of_kind, header, of_type, receive_all, receive_until, send
+
+
+def test_hello_carries_state_and_code(server):
+    with server.connect() as ws:
+        hello = json.loads(ws.recv(timeout=10))
+    assert hello["type"] == "hello" and hello["v"] == 1
+    assert hello["state"]["brain"]["state"] == "stopped"
+    assert hello["state"]["camera"]["spec"].startswith("demo")
+    assert hello["state"]["model"]["name"] == "digits.onnx"
+    assert hello["code"] == server.exercise.code and "GUI" in hello["code"]
+    assert hello["client"]
+
+
+def test_camera_views_are_binary_jpeg_with_a_header(server):
+    with server.connect() as ws:
+        view, _ = receive_until(ws, binary_of_kind(1))
+    kind, flags, length, seq, captured, sent = header(view)
+    assert (kind, flags, length) == (1, 0, 24)
+    assert seq >= 1 and 0 < captured <= sent
+    image = cv2.imdecode(np.frombuffer(view[24:], np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None and image.shape == (480, 640, 3)
+
+
+def test_play_the_default_code_then_stop(server):
+    with server.connect() as ws:
+        send(ws, type="play", id=1)
+        _, _, digit, _ = receive_all(
+            ws,
+            of_type("ack", id=1),
+            of_type("state", brain__state="running"),
+            of_type("digit"),
+            of_type("console"),
+        )
+        assert digit["digit"] is None or 0 <= digit["digit"] <= 9
+        send(ws, type="stop", id=2)
+        receive_all(ws, of_type("ack", id=2), of_type("state", brain__state="stopped"))
+
+
+def test_frequency_pause_and_resume(server):
+    code = "import time\nwhile True:\n    GUI.showDigit(3, None)\n"
+    with server.connect() as ws:
+        send(ws, type="set_frequency", hz=10, id="f")
+        receive_until(ws, of_type("ack", id="f"))
+        send(ws, type="play", code=code, id="p")
+        # measured follows the target: wait for a settled once-a-second report
+        report, _ = receive_until(
+            ws, lambda m: of_type("frequency")(m) and 7 <= m["brain"]["measured"] <= 13, timeout=20
+        )
+        assert report["brain"]["target"] == 10
+        assert report["gui"]["target"] > 0 and report["gui"]["measured"] >= 0
+        send(ws, type="pause", id="z")
+        receive_until(ws, of_type("state", brain__state="paused"))
+        send(ws, type="resume")
+        receive_until(ws, of_type("state", brain__state="running"))
+        send(ws, type="stop")
+        receive_until(ws, of_type("state", brain__state="stopped"))
+
+
+def test_syntax_error_answers_with_the_line(server):
+    with server.connect() as ws:
+        send(ws, type="play", code="x = 1\nif x\n", id=5)
+        error, _ = receive_until(ws, of_type("error", id=5), timeout=20)
+    assert error["code"] == "brain_syntax" and error["line"] == 2
+
+
+@pytest.mark.parametrize(
+    "bad, code",
+    [
+        ("not json", "protocol"),
+        ("[1]", "protocol"),
+        (json.dumps({"v": 9, "type": "ping"}), "protocol"),
+        (json.dumps({"v": 1, "type": "jump"}), "protocol"),
+        (json.dumps({"v": 1, "type": "set_frequency", "hz": "fast"}), "protocol"),
+        (json.dumps({"v": 1, "type": "set_gui_rate", "fps": 0}), "protocol"),
+        (json.dumps({"v": 1, "type": "save_code", "code": "x" * (1024 * 1024)}), "too_large"),
+        (b"\x01\x00\x00\x18" + b"\x00" * 20, "protocol"),
+        (b"\x02\x00\x00\x18" + b"\x00" * 20 + b"\xff\xd8", "camera"),  # not the browser source
+        (b"\x02" * (5 * 1024 * 1024), "too_large"),
+    ],
+)
+def test_malformed_messages_get_errors_and_the_connection_stays(server, bad, code):
+    with server.connect() as ws:
+        ws.send(bad)
+        error, _ = receive_until(ws, of_type("error"))
+        assert error["code"] == code and error["message"]
+        send(ws, type="ping", id="still-there")
+        receive_until(ws, of_type("pong", id="still-there"))
+
+
+def test_two_clients_see_each_others_changes(server):
+    with server.connect() as a, server.connect() as b:
+        receive_until(b, of_type("hello"))
+        send(a, type="save_code", code="print('from a')\n", id=1)
+        code, _ = receive_until(b, of_type("code"))
+        assert code["code"] == "print('from a')\n" and code["origin"] is not None
+        send(b, type="set_gui_rate", fps=12, id=2)
+        receive_until(a, of_type("state", gui__target_fps=12.0))
+    assert (server.exercise.state_dir / "brain.py").read_text() == "print('from a')\n"
+
+
+def test_code_is_autosaved_and_survives_a_restart(start_server, tmp_path):
+    first = start_server()
+    with first.connect() as ws:
+        send(ws, type="save_code", code="# mine\n", id=1)
+        receive_until(ws, of_type("ack", id=1))
+    first.stop.set()
+    first.thread.join(15)
+    second = start_server()
+    with second.connect() as ws:
+        hello, _ = receive_until(ws, of_type("hello"))
+    assert hello["code"] == "# mine\n"
+
+
+def test_reset_puts_the_template_back(server):
+    with server.connect() as a, server.connect() as b:
+        send(a, type="save_code", code="# gone soon\n", id=1)
+        receive_until(a, of_type("ack", id=1))
+        send(a, type="reset", id=2)
+        receive_until(a, of_type("ack", id=2))
+        code, _ = receive_until(b, lambda m: of_type("code")(m) and m["code"] != "# gone soon\n")
+    assert "GUI" in code["code"]
+
+
+def test_a_foreign_origin_is_refused(server):
+    with pytest.raises(InvalidStatus) as info:
+        server.connect(origin="http://evil.example")
+    assert info.value.response.status_code == 403
+    host, port = server.exercise.address
+    with server.connect(origin=f"http://{host}:{port}") as ws:
+        receive_until(ws, of_type("hello"))
+    with pytest.raises(InvalidStatus):
+        server.connect(origin=f"http://{host}:{port + 1}")
+
+
+def test_a_token_server_needs_the_token(start_server):
+    running = start_server(token="s3cret")
+    with pytest.raises(InvalidStatus) as info:
+        running.connect()
+    assert info.value.response.status_code == 403
+    with pytest.raises(InvalidStatus):
+        running.connect("?token=wrong")
+    with running.connect("?token=s3cret") as ws:
+        receive_until(ws, of_type("hello"))
+    with running.connect(additional_headers={"Authorization": "Bearer s3cret"}) as ws:
+        receive_until(ws, of_type("hello"))
+
+
+def test_list_cameras_and_switch_to_the_browser_camera(server):
+    with server.connect() as ws:
+        send(ws, type="list_cameras", id=1)
+        cameras, _ = receive_until(ws, of_type("cameras"))
+        specs = [source["spec"] for source in cameras["sources"]]
+        assert "demo" in specs and "browser" in specs
+        send(ws, type="set_camera", spec="browser", id=2)
+        receive_all(ws, of_type("ack", id=2), of_type("state", camera__spec="browser"))
+        frame = np.zeros((120, 160, 3), np.uint8)
+        frame[:, :, 2] = 200  # red
+        jpeg = cv2.imencode(".jpg", frame)[1].tobytes()
+        from exercise.server.protocol import pack_binary
+
+        for seq in range(1, 6):
+            ws.send(pack_binary(2, jpeg, seq=seq, captured=0.0))
+        view, _ = receive_until(ws, binary_of_kind(1))
+    image = cv2.imdecode(np.frombuffer(view[24:], np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (120, 160, 3)
+    assert image[:, :, 2].mean() > 150 and image[:, :, 0].mean() < 50
+
+
+def test_a_bad_camera_spec_keeps_the_camera(server):
+    with server.connect() as ws:
+        send(ws, type="set_camera", spec="webcam:/dev/video99", id=1)
+        error, _ = receive_until(ws, of_type("error", id=1), timeout=20)
+    assert error["code"] == "camera"
+    assert server.exercise.camera.spec.startswith("demo")
