@@ -54,6 +54,17 @@ def timed_ms(runs: int, call) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
+def inference_rows(model: DigitModel, threads: int) -> List[tuple]:
+    one = np.random.default_rng(1).random((1, 1, 28, 28), dtype=np.float32)
+    batch = np.random.default_rng(2).random((256, 1, 28, 28), dtype=np.float32)
+    latency = timed_ms(200, lambda: model.predict(one))
+    batch_ms = timed_ms(10, lambda: model.predict(batch))
+    return [
+        (f"latency, 1 image, {threads} thread(s)", f"{latency:.3f} ms"),
+        (f"throughput, batch 256, {threads} thread(s)", f"{256 / batch_ms * 1000:.0f} images/s"),
+    ]
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
@@ -64,14 +75,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     load_ms = timed_ms(3, lambda: DigitModel.load(data))
     rows.append(("load + check (median of 3)", f"{load_ms:.1f} ms"))
     for threads in (1, 2):
-        model = DigitModel.load(data, threads=threads)
-        one = np.random.default_rng(1).random((1, 1, 28, 28), dtype=np.float32)
-        batch = np.random.default_rng(2).random((256, 1, 28, 28), dtype=np.float32)
-        rows.append(
-            (f"latency, 1 image, {threads} thread(s)", f"{timed_ms(200, lambda: model.predict(one)):.3f} ms")
-        )
-        batch_ms = timed_ms(10, lambda: model.predict(batch))
-        rows.append((f"throughput, batch 256, {threads} thread(s)", f"{256 / batch_ms * 1000:.0f} images/s"))
+        rows += inference_rows(DigitModel.load(data, threads=threads), threads)
     for threads in (1, 2):
         for spinning in (True, False):
             percent = paced_cpu_percent(_session(data, threads, spinning), args.seconds)
