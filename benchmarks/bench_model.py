@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import numpy as np
 import onnxruntime as ort
@@ -45,7 +45,7 @@ def paced_cpu_percent(session: ort.InferenceSession, seconds: float) -> float:
     return 100.0 * (time.process_time() - start_cpu) / (time.perf_counter() - start_wall)
 
 
-def timed_ms(runs: int, call) -> float:  # type: ignore[no-untyped-def]
+def timed_ms(runs: int, call: Callable[[], object]) -> float:
     times: List[float] = []
     for _ in range(runs):
         start = time.perf_counter()
