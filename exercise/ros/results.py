@@ -41,3 +41,11 @@ def box_of(event: DigitShown) -> Optional[Tuple[int, int, int, int]]:
         return None
     x, y, w, h = event.box
     return int(x), int(y), int(w), int(h)
+
+
+def confidence_of(event: DigitShown) -> Optional[float]:
+    """The probability of the digit shown, for its label; None without digit or probabilities."""
+    values = probability_values(event)
+    if event.digit is None or len(values) <= event.digit:
+        return None
+    return values[event.digit]
