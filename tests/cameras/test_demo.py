@@ -106,7 +106,7 @@ def test_digit_of_forgets_frames_it_never_published():
 
 def test_same_seed_same_digits():
     def first_sheets(seed: int):
-        camera = fast_demo(seed=seed)
+        camera = fast_demo(seed=seed, width=160, height=120)
         camera.open()
         digits = []
         for index in range(1, 8):
@@ -118,7 +118,7 @@ def test_same_seed_same_digits():
 
 
 def test_empty_sheets_happen_but_never_twice_in_a_row():
-    camera = fast_demo(seed=2, empty_probability=0.5)
+    camera = fast_demo(seed=2, empty_probability=0.5, width=160, height=120)
     camera.open()
     digits = [camera._scene_digit]
     for index in range(1, 40):
