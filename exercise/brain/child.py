@@ -73,7 +73,7 @@ class Outbox:
 
     def console(self, stream: Any, text: str) -> None:
         with self._condition:
-            if self._limiter.add(stream, text):
+            if self._limiter.add(stream, text, time.monotonic()):
                 self._condition.notify()
 
     def gui(self, kind: str, message: Dict[str, Any], array: Any) -> None:

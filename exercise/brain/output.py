@@ -5,7 +5,8 @@ must not flood the server or the browser. :class:`OutputLimiter` lets through at
 ``lines_per_second`` lines and ``bytes_per_second`` bytes (token buckets with one second of
 burst); the excess waits in a short queue that keeps only the newest ``keep`` lines, and
 each batch that follows a loss starts with a SYSTEM note "N lines dropped". So when a flood
-ends, its last lines (often the interesting ones) still arrive.
+ends, its first lines (while the buckets last) and its last lines (often the interesting
+ones) both arrive.
 
 Pure: the caller passes ``now`` (``time.monotonic()``).
 """
@@ -53,6 +54,9 @@ class OutputLimiter:
         self._line_tokens = self._line_rate
         self._byte_tokens = self._byte_rate
         self._refilled = now
+        # Lines already paid for (sent on the next take) and lines waiting for tokens: a
+        # line only waits if the queue is not empty, so the order is always ready, pending.
+        self._ready: List[Line] = []
         self._pending: Deque[Line] = collections.deque()
         self._keep = keep
         self._dropped = 0
@@ -63,47 +67,48 @@ class OutputLimiter:
         """Lines lost and not yet reported."""
         return self._dropped
 
-    def add(self, stream: ConsoleStream, text: str) -> bool:
-        """Queue one line (without its newline). True when the queue was empty before."""
-        was_empty = not self._pending
+    def add(self, stream: ConsoleStream, text: str, now: float) -> bool:
+        """Queue one line (without its newline). True when the consumer should look now."""
+        line = (stream, clip_line(text))
+        if not self._pending:
+            self._refill(now)
+            if self._pay(line[1]):
+                self._ready.append(line)
+                return len(self._ready) == 1
         if len(self._pending) >= self._keep:
             self._pending.popleft()
             self._dropped += 1
-        self._pending.append((stream, clip_line(text)))
-        return was_empty
+        self._pending.append(line)
+        return len(self._pending) == 1 and not self._ready
 
     def take(self, now: float) -> List[Line]:
-        """The lines that may be sent now, led by a SYSTEM note if lines were dropped."""
-        if not self._pending and not self._dropped:
-            return []
-        if self._throttled() and now - self._last_batch < BATCH_INTERVAL:
-            return []
+        """The lines that may be sent now; a SYSTEM note stands where lines were dropped."""
+        batch, self._ready = self._ready, []
+        if not self._pending or (self._throttled() and now - self._last_batch < BATCH_INTERVAL):
+            return batch
         self._refill(now)
-        batch: List[Line] = []
-        while self._pending:
-            stream, text = self._pending[0]
-            cost = len(text) + 1
-            if self._line_tokens < 1 or self._byte_tokens < cost:
-                break
-            self._line_tokens -= 1
-            self._byte_tokens -= cost
-            batch.append(self._pending.popleft())
-        if batch and self._dropped:
-            batch.insert(0, self._dropped_note())
-        if batch:
+        released: List[Line] = []
+        while self._pending and self._pay(self._pending[0][1]):
+            released.append(self._pending.popleft())
+        if released and self._dropped:
+            released.insert(0, self._dropped_note())
+        if released:
             self._last_batch = now
-        return batch
+        return batch + released
 
     def take_all(self) -> List[Line]:
         """Everything still queued, ignoring the limits (the child is about to exit)."""
-        batch = list(self._pending)
-        self._pending.clear()
+        batch, self._ready = self._ready, []
         if self._dropped:
-            batch.insert(0, self._dropped_note())
+            batch.append(self._dropped_note())
+        batch.extend(self._pending)
+        self._pending.clear()
         return batch
 
     def next_due(self, now: float) -> Optional[float]:
         """When :meth:`take` will next return lines, or None while nothing is queued."""
+        if self._ready:
+            return now
         if not self._pending:
             return None
         self._refill(now)
@@ -114,6 +119,14 @@ class OutputLimiter:
         if self._throttled():
             due = max(due, self._last_batch + BATCH_INTERVAL)
         return due
+
+    def _pay(self, text: str) -> bool:
+        cost = len(text) + 1
+        if self._line_tokens < 1 or self._byte_tokens < cost:
+            return False
+        self._line_tokens -= 1
+        self._byte_tokens -= cost
+        return True
 
     def _throttled(self) -> bool:
         return self._line_tokens < self._line_rate / 2 or self._byte_tokens < self._byte_rate / 2

@@ -702,11 +702,12 @@ class _RawOutput:
             pieces.append(self._partial)
             self._partial = b""
         for piece in pieces:
-            self.limiter.add(ConsoleStream.STDERR, piece.decode("utf-8", "replace").rstrip("\r"))
+            text = piece.decode("utf-8", "replace").rstrip("\r")
+            self.limiter.add(ConsoleStream.STDERR, text, time.monotonic())
 
     def finish(self) -> None:
         if self._partial:
-            self.limiter.add(ConsoleStream.STDERR, self._partial.decode("utf-8", "replace"))
+            self.limiter.add(ConsoleStream.STDERR, self._partial.decode("utf-8", "replace"), time.monotonic())
             self._partial = b""
 
 

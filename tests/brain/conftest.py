@@ -1,0 +1,136 @@
+"""Fixtures for the brain tests: a pushed camera, an event recorder and a runner that is
+always closed, so no test leaves a child process behind."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, List, Optional, Type, TypeVar
+
+import numpy as np
+import pytest
+
+from exercise.brain.events import BrainEvent, ConsoleLine, ConsoleStream
+from exercise.brain.runner import BrainRunner
+from exercise.cameras.base import CameraSource
+
+E = TypeVar("E")
+
+#: How long a test waits for something the child should do (generous: loaded 2-core CI).
+WAIT = 20.0
+
+
+class PushedCamera(CameraSource):
+    """A real pushed source (like ``browser``): the test publishes the frames."""
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+class Recorder:
+    """The runner's ``on_event``: keeps every event and lets a test wait for one."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self.events: List[BrainEvent] = []
+
+    def __call__(self, event: BrainEvent) -> None:
+        with self._condition:
+            self.events.append(event)
+            self._condition.notify_all()
+
+    def mark(self) -> int:
+        """Index to pass as ``since`` to only consider events from now on."""
+        with self._condition:
+            return len(self.events)
+
+    def wait_for(
+        self, kind: Type[E], predicate: Callable[[E], bool] = lambda e: True, *, since: int = 0,
+        timeout: float = WAIT,
+    ) -> E:
+        """The first event of ``kind`` after ``since`` that matches; fails the test on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while True:
+                for event in self.events[since:]:
+                    if isinstance(event, kind) and predicate(event):
+                        return event
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    pytest.fail(f"no {kind.__name__} matching within {timeout} s; got:\n{self.dump()}")
+                self._condition.wait(remaining)
+
+    def after(self, event: object) -> int:
+        """The ``since`` index just past ``event`` (found by identity)."""
+        with self._condition:
+            return next(i for i, e in enumerate(self.events) if e is event) + 1
+
+    def wait_line(self, text: str, *, since: int = 0, timeout: float = WAIT) -> ConsoleLine:
+        return self.wait_for(ConsoleLine, lambda e: text in e.text, since=since, timeout=timeout)
+
+    def of(self, kind: Type[E], since: int = 0) -> List[E]:
+        with self._condition:
+            return [e for e in self.events[since:] if isinstance(e, kind)]
+
+    def lines(self, stream: Optional[ConsoleStream] = None, since: int = 0) -> List[str]:
+        return [e.text for e in self.of(ConsoleLine, since) if stream is None or e.stream is stream]
+
+    def dump(self) -> str:
+        return "\n".join(repr(e)[:200] for e in self.events[-40:])
+
+
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie (containers may never reap zombies)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in (b"Z", b"X")
+
+
+def wait_gone(pid: int, timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while process_alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@pytest.fixture
+def camera() -> PushedCamera:
+    source = PushedCamera("test")
+    frame = np.zeros((48, 64, 3), np.uint8)
+    frame[:, :, 2] = 200
+    source.publish(frame)
+    return source
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def make_runner(camera: PushedCamera, recorder: Recorder) -> Iterator[Callable[..., BrainRunner]]:
+    """``make_runner(model_path=None, **options) -> BrainRunner`` on ``camera`` and ``recorder``."""
+    runners: List[BrainRunner] = []
+
+    def make(model_path: Optional[Path] = None, **options: Any) -> BrainRunner:
+        runner = BrainRunner(camera, model_path, recorder, **options)
+        runners.append(runner)
+        return runner
+
+    yield make
+    for runner in runners:
+        runner.close()
+
+
+@pytest.fixture
+def runner(make_runner: Callable[..., BrainRunner]) -> BrainRunner:
+    return make_runner()
