@@ -244,3 +244,15 @@ def test_default_model_passes_the_check():
     assert model.spec.to_dict()["default"] is True
     assert model.spec.size_bytes < 2_000_000
     assert model.predict(np.zeros((1, 1, 28, 28), np.float32)).sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_predict_from_several_threads_gives_the_same_answers(onnx_model_bytes):
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = DigitModel.load(onnx_model_bytes(head="log_softmax"))
+    batches = [_batch(3, seed) for seed in range(16)]
+    expected = [model.predict(b) for b in batches]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(model.predict, batches * 4))
+    for index, result in enumerate(results):
+        np.testing.assert_array_equal(result, expected[index % len(batches)])
