@@ -297,3 +297,28 @@ def test_evaluate_checkpoint_without_torch_says_what_to_install(tmp_path, idx_di
     assert result.stdout == ""
     assert "net.pt: evaluating a PyTorch checkpoint needs PyTorch" in result.stderr
     assert "pip install -e '.[train]'" in result.stderr
+
+
+@pytest.mark.training
+def test_evaluate_a_checkpoint_through_the_trainer(tmp_path, idx_dir):
+    """A .pt runs through exercise.training.checkpoints.load_predictor with its own normalization."""
+    torch = pytest.importorskip("torch")
+    from exercise.evaluate import evaluate
+    from exercise.idx import load_split
+    from exercise.preprocess import Scaling
+    from exercise.training import checkpoints, nets
+
+    torch.manual_seed(0)
+    checkpoint = tmp_path / "net.pt"
+    net = nets.build("mlp")
+    checkpoints.save(checkpoint, arch="mlp", net=net, normalization="mnist", epoch=0, best_val_accuracy=0.0)
+    predict, normalization = checkpoints.load_predictor(checkpoint)
+    images, labels = load_split(idx_dir)
+    expected = evaluate(predict, images, labels, Scaling(normalization))
+
+    result = cli("evaluate", "--json", "--model", checkpoint, "--data", idx_dir, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["model"] == "net.pt"
+    assert data["count"] == 9
+    assert data["confusion"] == expected.to_dict()["confusion"]
