@@ -170,7 +170,7 @@ class DigitModel:
         normalization = _read_normalization(session, label)
         probe = scale_batch(_probe_images(), normalization)
         outputs = _run_probe(session, probe, label)
-        kind = _detect_output_kind(outputs, label)
+        kind = _detect_output_kind(outputs)
         batched = _accepts_batches(session, input_arg.shape, probe, outputs)
         declared = _dims(output_arg.shape)
         spec = ModelSpec(
@@ -186,9 +186,8 @@ class DigitModel:
             latency_ms=0.0,
             default=False,
         )
-        model = cls(session, spec, batched=batched)
-        model._spec = dataclasses.replace(spec, latency_ms=model._median_latency_ms(probe[1:2]))
-        return model
+        latency_ms = cls(session, spec, batched=batched)._median_latency_ms(probe[1:2])
+        return cls(session, dataclasses.replace(spec, latency_ms=latency_ms), batched=batched)
 
     def predict(self, tensor: np.ndarray) -> np.ndarray:
         """Probabilities for one ``[1,1,28,28]`` tensor (shape ``(10,)``) or a batch
@@ -530,7 +529,7 @@ def _accepts_batches(
     return bool(np.allclose(output.reshape(len(probe), NUM_CLASSES), singles, rtol=1e-4, atol=1e-5))
 
 
-def _detect_output_kind(outputs: np.ndarray, label: str) -> OutputKind:
+def _detect_output_kind(outputs: np.ndarray) -> OutputKind:
     """Probabilities if every row is a distribution, log-probabilities if every row
     exponentiates to one, logits otherwise."""
     in_range = (outputs.min(axis=1) >= -_RANGE_TOLERANCE) & (outputs.max(axis=1) <= 1 + _RANGE_TOLERANCE)
