@@ -174,6 +174,7 @@ class ThreadedCamera(CameraSource):
         if self._thread is not None:
             return
         self._stopping.clear()
+        self._set_status(CameraState.STARTING)  # not "stopped" while a restart opens
         self.open()
         self._thread = threading.Thread(target=self._run, name=f"camera {self.spec}", daemon=True)
         self._thread.start()

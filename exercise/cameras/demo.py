@@ -186,7 +186,8 @@ class DemoCamera(ThreadedCamera):
             raise CameraError(spec, str(exc)) from exc
         self._rng = np.random.default_rng(self.options.seed)
         self._noise = noise_tile(self._rng, self.options.height, self.options.width)
-        self._phases = tuple(float(p) for p in self._rng.uniform(0, 2 * math.pi, size=4))
+        p0, p1, p2, p3 = (float(p) for p in self._rng.uniform(0, 2 * math.pi, size=4))
+        self._phases = (p0, p1, p2, p3)
         self._scene = np.zeros((1, 1, 3), np.uint8)
         self._scene_digit: Optional[int] = None
         self._sheet_index = -1
@@ -194,7 +195,7 @@ class DemoCamera(ThreadedCamera):
         self._t0 = 0.0
         # Truth per published frame, for consumers on other threads.
         self._truth_lock = threading.Lock()
-        self._truth: Dict[int, Optional[int]] = collections.OrderedDict()
+        self._truth: collections.OrderedDict[int, Optional[int]] = collections.OrderedDict()
         self._current_digit: Optional[int] = None
 
     # -- what the camera shows -----------------------------------------------------------
@@ -221,7 +222,7 @@ class DemoCamera(ThreadedCamera):
             self._truth[frame.seq] = self._scene_digit
             self._current_digit = self._scene_digit
             while len(self._truth) > TRUTH_HISTORY:
-                self._truth.popitem(last=False)  # type: ignore[call-arg]
+                self._truth.popitem(last=False)
         return frame
 
     # -- ThreadedCamera ------------------------------------------------------------------
@@ -265,7 +266,7 @@ class DemoCamera(ThreadedCamera):
     def _compose(self, elapsed: float) -> np.ndarray:
         """A new frame: the scene shifted by the hand, plus a random crop of the noise."""
         width, height = self.options.width, self.options.height
-        dx, dy = hand_offset(elapsed, self._phases)  # type: ignore[arg-type]
+        dx, dy = hand_offset(elapsed, self._phases)
         view = self._scene[MARGIN + dy : MARGIN + dy + height, MARGIN + dx : MARGIN + dx + width]
         nx, ny = (int(v) for v in self._rng.integers(0, 2 * MARGIN + 1, size=2))
         return cv2.add(view, self._noise[ny : ny + height, nx : nx + width])

@@ -146,7 +146,9 @@ def test_threaded_camera_restarts_after_stop():
     with camera:
         first = camera.wait_newer(0, timeout=5.0)
     assert first is not None
+    assert camera.status.state is CameraState.STOPPED
     with camera:
+        assert camera.status.state is not CameraState.STOPPED
         after = camera.wait_newer(first.seq, timeout=5.0)
     assert after is not None and after.seq > first.seq
 
