@@ -17,12 +17,15 @@ from exercise.exceptions import ImageError
 #: File name suffixes ``predict`` picks up when given a directory (OpenCV reads them all).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm")
 
+_JPEG_MAGIC = b"\xff\xd8"
+
 
 def decode_image(data: bytes, source: str = "image") -> np.ndarray:
     """The BGR uint8 frame encoded in ``data`` (any format OpenCV reads).
 
     Transparent pixels become white paper, so a dark digit drawn on a transparent
-    background stays a dark digit on light paper.
+    background stays a dark digit on light paper. JPEGs are turned upright as their EXIF
+    orientation says (phone photos are stored sideways).
 
     Raises:
         ImageError: empty, or not an image format OpenCV can decode.
@@ -30,8 +33,11 @@ def decode_image(data: bytes, source: str = "image") -> np.ndarray:
     if not data:
         raise ImageError(source, "empty file, expected an image (PNG, JPEG, ...)")
     buffer = np.frombuffer(data, dtype=np.uint8)
+    # IMREAD_COLOR applies EXIF orientation but drops alpha; JPEG has no alpha, so only
+    # other formats are read unchanged (to composite transparency over white).
+    flags = cv2.IMREAD_COLOR if data[:2] == _JPEG_MAGIC else cv2.IMREAD_UNCHANGED
     try:
-        image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+        image = cv2.imdecode(buffer, flags)
     except cv2.error as exc:  # OpenCV raises instead of returning None for some inputs
         raise ImageError(source, f"cannot decode the image: {getattr(exc, 'err', None) or exc}") from exc
     if image is None or image.size == 0:

@@ -71,3 +71,19 @@ def test_read_image_names_the_file(tmp_path):
     truncated.write_bytes(path.read_bytes()[:20])
     with pytest.raises(ImageError, match="truncated.png"):
         read_image(truncated)
+
+
+def _with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
+    """The JPEG with an APP1 EXIF segment holding only the Orientation tag (0x0112)."""
+    ifd = b"\x00\x01" + b"\x01\x12\x00\x03\x00\x00\x00\x01" + orientation.to_bytes(2, "big") + b"\x00\x00"
+    tiff = b"MM\x00\x2a\x00\x00\x00\x08" + ifd + b"\x00\x00\x00\x00"
+    payload = b"Exif\x00\x00" + tiff
+    segment = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+    return jpeg[:2] + segment + jpeg[2:]
+
+
+def test_jpeg_exif_orientation_is_applied():
+    wide = np.full((10, 20, 3), 255, np.uint8)
+    rotated = decode_image(_with_exif_orientation(_encode(wide, ".jpg"), 6))
+    assert rotated.shape == (20, 10, 3)
+    assert decode_image(_with_exif_orientation(_encode(wide, ".jpg"), 1)).shape == (10, 20, 3)
