@@ -37,6 +37,7 @@ class App {
     this.saveIds = new Set();
     this.brainState = "stopped";
     this.cameraSpec = "";
+    this.resetId = null; // a reset waiting for its `code` message
 
     this.console = new ConsolePanel($("console"));
     this.editor = new CodeEditor($("editor"), () => this.scheduleSave());
@@ -66,7 +67,7 @@ class App {
     );
     $("reset").addEventListener("click", () => {
       if (window.confirm("Replace your code with the default template? Save it first if you want to keep it.")) {
-        this.connection.send("reset");
+        this.resetId = this.connection.send("reset");
       }
     });
     $("save").addEventListener("click", () => this.download());
@@ -167,7 +168,10 @@ class App {
   }
 
   onCode(msg) {
-    if (msg.origin !== null && msg.origin !== undefined && msg.origin === this.clientId) return;
+    // Our own change echoed back is skipped, except the template our Reset asked for.
+    const own = msg.origin !== null && msg.origin !== undefined && msg.origin === this.clientId;
+    if (own && this.resetId === null) return;
+    this.resetId = null;
     if (typeof msg.code !== "string") return;
     this.editor.setCode(msg.code);
     this.dirty = false;
@@ -235,6 +239,16 @@ class App {
   }
 
   onAck(msg) {
+    if (msg.id === this.resetId) {
+      this.resetId = null;
+      // The template came back to the other tabs but not to this one (the server leaves
+      // the tab that asked out of `code` broadcasts): the next hello carries it.
+      this.dirty = false;
+      clearTimeout(this.saveTimer);
+      this.saveTimer = null;
+      this.connection.reconnectNow();
+      return;
+    }
     if (this.saveIds.delete(msg.id) && this.saveIds.size === 0 && !this.saveTimer) {
       this.dirty = false;
       this.showSaveState("saved");

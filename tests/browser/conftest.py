@@ -39,6 +39,8 @@ CHROMIUM_ARGS = [
 SERVER_START_TIMEOUT_S = 30.0
 
 sync_api = pytest.importorskip("playwright.sync_api")
+#: expect() waits this long for a condition (a loaded machine can be slow to start a brain).
+sync_api.expect.set_options(timeout=15_000)
 
 
 def free_port() -> int:
@@ -58,7 +60,8 @@ def serve_command() -> List[str]:
 class ServerProcess:
     """A real ``digit-classifier serve --camera demo`` on a fixed port and state directory."""
 
-    def __init__(self, port: int, state_dir: Path, log_path: Path) -> None:
+    def __init__(self, port: int, state_dir: Path, log_path: Path, model: Optional[Path] = None) -> None:
+        self.model = model
         self.port = port
         self.state_dir = state_dir
         self.log_path = log_path
@@ -76,6 +79,8 @@ class ServerProcess:
             "--state-dir",
             str(self.state_dir),
         ]
+        if self.model is not None:
+            args += ["--model", str(self.model)]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT), env=env)
@@ -120,11 +125,29 @@ class ServerProcess:
             return ""
 
 
+DEFAULT_MODEL = ROOT / "exercise" / "assets" / "default_model.onnx"
+
+
 @pytest.fixture(scope="module")
-def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def start_model(tmp_path_factory: pytest.TempPathFactory, digit_model_bytes: bytes) -> Optional[Path]:
+    """The model the servers start with: the bundled default, or (in a checkout that has not
+    trained it yet) the template-matching model of tests/conftest.py, which reads clear digits."""
+    if DEFAULT_MODEL.exists():
+        return None
+    path = tmp_path_factory.mktemp("model") / "digits.onnx"
+    path.write_bytes(digit_model_bytes)
+    return path
+
+
+def new_server(base: Path, model: Optional[Path]) -> ServerProcess:
+    """A server (not started) on a free port with its state under ``base``."""
+    return ServerProcess(free_port(), base / "state", base / "serve.log", model)
+
+
+@pytest.fixture(scope="module")
+def serve(tmp_path_factory: pytest.TempPathFactory, start_model: Optional[Path]) -> Iterator[ServerProcess]:
     """A running server on the demo camera, private to the test module."""
-    base = tmp_path_factory.mktemp("serve")
-    server = ServerProcess(free_port(), base / "state", base / "serve.log")
+    server = new_server(tmp_path_factory.mktemp("serve"), start_model)
     server.start()
     try:
         yield server

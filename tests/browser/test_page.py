@@ -1,0 +1,323 @@
+"""The page end to end: real headless Chromium against the real ``digit-classifier serve
+--camera demo`` in a child process. Every test drives the page the way a student does
+(clicks, typing, file pickers, mouse strokes) and waits for what the page shows; each
+leaves a screenshot in artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Optional
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import ServerProcess, new_server
+
+pytestmark = pytest.mark.browser
+
+TEMPLATE = (Path(__file__).resolve().parents[2] / "exercise" / "assets" / "default_brain.py").read_text()
+
+PRINT_AND_SHOW = """import GUI
+import HAL
+
+print("brain says hello")
+n = 0
+while True:
+    n += 1
+    GUI.showDigit(7, [0.01] * 7 + [0.91] + [0.01] * 2, [10, 20, 50, 60])
+    if n == 3:
+        print("tick", n)
+"""
+
+IDLE_LOOP = """import HAL
+
+while True:
+    image = HAL.getImage()
+"""
+
+SYNTAX_ERROR = """import GUI
+
+def broken(:
+    pass
+
+while True:
+    pass
+"""
+
+RUNTIME_ERROR = """import GUI
+
+while True:
+    x = 1 / 0
+"""
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def open_page(page: Page, server: ServerProcess) -> Page:
+    """Opens the page and returns once hello has filled the editor (connected, code saved)."""
+    page.goto(f"{server.url}/")
+    expect(page.locator("#connection")).to_have_attribute("data-status", "connected")
+    expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
+    return page
+
+
+def editor_code(page: Page) -> str:
+    return page.evaluate("() => window.exercise.editor.getCode()")
+
+
+def type_code(page: Page, code: str) -> None:
+    """Replaces the editor's code by typing (select all, insert), then waits for the autosave."""
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(code)
+    page.wait_for_function("(code) => window.exercise.editor.getCode() === code", arg=code)
+    expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
+
+
+def console_text(page: Page) -> str:
+    return page.locator("#console").inner_text()
+
+
+def frames_drawn(page: Page) -> int:
+    return int(page.locator("#camera-canvas").get_attribute("data-frames") or 0)
+
+
+def wait_for_more_frames(page: Page, more: int) -> None:
+    start = frames_drawn(page)
+    page.wait_for_function(
+        "(n) => Number(document.querySelector('#camera-canvas').dataset.frames || 0) >= n", arg=start + more
+    )
+
+
+def error_line_numbers(page: Page) -> list:
+    """1-based numbers of the editor lines that carry an error mark."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.cm-line')]
+            .map((line, i) => (line.querySelector('.cm-lintRange-error') ? i + 1 : 0))
+            .filter((n) => n > 0)"""
+    )
+
+
+def stop_brain(page: Page) -> None:
+    if page.locator("#stop").is_enabled():
+        page.locator("#stop").click()
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "stopped")
+
+
+# -- tests ------------------------------------------------------------------------------------
+
+
+def test_camera_frames_arrive_and_are_drawn(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    wait_for_more_frames(page, 3)
+    first = frames_drawn(page)
+    wait_for_more_frames(page, 5)
+    assert frames_drawn(page) > first
+    # The canvas holds a picture, not a blank: its pixels vary.
+    spread = page.evaluate(
+        """() => {
+            const c = document.querySelector('#camera-canvas');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let lo = 255, hi = 0;
+            for (let i = 0; i < d.length; i += 4 * 97) { lo = Math.min(lo, d[i]); hi = Math.max(hi, d[i]); }
+            return hi - lo;
+        }"""
+    )
+    assert spread > 40
+    expect(page.locator("#camera-status")).to_contain_text("demo")
+    expect(page.locator("#camera-select")).to_have_value("demo")
+
+
+def test_model_upload_good_then_bad_keeps_the_good_one(
+    page: Page,
+    serve: ServerProcess,
+    tmp_path: Path,
+    onnx_model_file: Callable[..., Path],
+    start_model: Optional[Path],
+) -> None:
+    open_page(page, serve)
+    good = onnx_model_file("good_model.onnx", head="softmax")
+    page.set_input_files("#model-file", str(good))
+    expect(page.locator(".model-spec dd[data-key=file]")).to_have_text("good_model.onnx")
+    expect(page.locator(".model-spec dd[data-key='output kind']")).to_have_text("probabilities")
+    expect(page.locator(".model-spec dd[data-key=input]")).to_contain_text("1, 28, 28]")
+    expect(page.locator(".model-spec dd[data-key=output]")).to_contain_text("10]")
+    expect(page.locator(".model-error")).to_be_hidden()
+
+    bad = tmp_path / "garbage.onnx"
+    bad.write_bytes(b"this is not an onnx model" * 10)
+    page.set_input_files("#model-file", str(bad))
+    error = page.locator(".model-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("garbage.onnx")
+    expect(page.locator(".model-spec dd[data-key=file]")).to_have_text("good_model.onnx")
+    assert error.evaluate("(el) => getComputedStyle(el).color") == "rgb(220, 38, 38)"
+
+    # Back to the model the other tests read digits with.
+    if start_model is None:
+        page.locator(".model-default").click()
+        expect(page.locator(".model-spec dd[data-key=file]")).to_contain_text("(default)")
+    else:
+        page.set_input_files("#model-file", str(start_model))
+        expect(page.locator(".model-spec dd[data-key=file]")).to_have_text(start_model.name)
+    expect(page.locator(".model-error")).to_be_hidden()
+
+
+def test_play_shows_prints_and_digits_then_stop(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    type_code(page, PRINT_AND_SHOW)
+    page.locator("#play").click()
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
+    expect(page.locator("#console")).to_contain_text("brain says hello")
+    expect(page.locator("#console")).to_contain_text("tick 3")
+    expect(page.locator("#digit")).to_have_text("7")
+    expect(page.locator("#bars .bar-row.best")).to_have_attribute("data-digit", "7")
+    expect(page.locator("#bars .bar-row[data-digit='7'] .bar-value")).to_have_text("91.0%")
+    page.locator("#stop").click()
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "stopped")
+    expect(page.locator("#play")).to_be_enabled()
+    expect(page.locator("#stop")).to_be_disabled()
+
+
+def test_pause_and_resume(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    type_code(page, IDLE_LOOP)
+    page.locator("#play").click()
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
+    page.locator("#pause").click()
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "paused")
+    expect(page.locator("#pause")).to_contain_text("Resume")
+    page.locator("#pause").click()
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
+    stop_brain(page)
+
+
+def test_measured_frequency_follows_the_target(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    type_code(page, IDLE_LOOP)
+    page.locator("#play").click()
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
+    measured = "() => Number(document.querySelector('#brain-measured').textContent)"
+    for target, low, high in ((4, 3.0, 5.0), (20, 15.0, 22.0)):
+        page.locator("#brain-target").fill(str(target))
+        page.locator("#brain-target").press("Enter")
+        page.wait_for_function(f"() => {{ const m = ({measured})(); return m >= {low} && m <= {high}; }}")
+    stop_brain(page)
+
+
+def test_drawn_digit_is_read(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    pad = page.locator("#pad").bounding_box()
+    assert pad is not None
+    x, y, w, h = pad["x"], pad["y"], pad["width"], pad["height"]
+    # A "7" in one stroke, like by hand: the bar left to right, then down to the left.
+    page.mouse.move(x + 0.25 * w, y + 0.20 * h)
+    page.mouse.down()
+    page.mouse.move(x + 0.75 * w, y + 0.20 * h, steps=10)
+    page.mouse.move(x + 0.42 * w, y + 0.85 * h, steps=20)
+    page.mouse.up()
+    expect(page.locator("#pad-digit")).to_have_attribute("data-digit", "7")
+    expect(page.locator("#pad-bars .bar-row.best")).to_have_attribute("data-digit", "7")
+    page.locator("#pad-clear").click()
+    expect(page.locator("#pad-digit")).to_have_text("no digit")
+
+
+def test_save_downloads_and_load_restores_and_reload_keeps_it(
+    page: Page, serve: ServerProcess, tmp_path: Path
+) -> None:
+    open_page(page, serve)
+    type_code(page, PRINT_AND_SHOW)
+    with page.expect_download() as download_info:
+        page.locator("#save").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".py")
+    assert Path(download.path()).read_text() == PRINT_AND_SHOW
+
+    loaded = "# loaded from a file\nimport GUI\n\nwhile True:\n    GUI.showDigit(None)\n"
+    source = tmp_path / "my_brain.py"
+    source.write_text(loaded)
+    page.set_input_files("#load", str(source))
+    page.wait_for_function("(code) => window.exercise.editor.getCode() === code", arg=loaded)
+    expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
+
+    page.reload()
+    open_page(page, serve)
+    assert editor_code(page) == loaded
+
+
+def test_code_typed_in_one_tab_appears_in_another(page: Page, serve: ServerProcess) -> None:
+    other = page.context.new_page()
+    open_page(other, serve)
+    open_page(page, serve)
+    code = "# shared between tabs\nimport HAL\n"
+    type_code(page, code)
+    other.wait_for_function("(code) => window.exercise.editor.getCode() === code", arg=code)
+    other.close()
+
+
+def test_syntax_and_runtime_errors_are_marked_at_their_lines(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    type_code(page, SYNTAX_ERROR)
+    page.locator("#play").click()
+    expect(page.locator("#console .line.error")).to_contain_text("line 3")
+    page.wait_for_function("() => document.querySelector('.cm-lintRange-error') !== null")
+    assert error_line_numbers(page) == [3]
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "stopped")
+
+    type_code(page, RUNTIME_ERROR)
+    assert error_line_numbers(page) == []  # editing clears the stale mark
+    page.locator("#play").click()
+    expect(page.locator("#console .line.error").last).to_contain_text("ZeroDivisionError")
+    page.wait_for_function("() => document.querySelector('.cm-lintRange-error') !== null")
+    assert error_line_numbers(page) == [4]
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "stopped")
+
+
+def test_reset_then_the_template_reads_the_demo_digits(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    type_code(page, IDLE_LOOP)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#reset").click()
+    page.wait_for_function("(code) => window.exercise.editor.getCode() === code", arg=TEMPLATE)
+    page.locator("#play").click()
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
+    expect(page.locator("#digit")).to_have_text(__import__("re").compile(r"^[0-9]$"), timeout=30_000)
+    expect(page.locator("#input-canvas")).to_have_attribute("data-shown", "1")
+    page.wait_for_function("() => window.exercise.cameraView.box !== null")
+    # The screenshot (artifacts/screenshots/) shows a digit being read; docs/images/gui.png is one.
+    page.screenshot(path=str(Path(__file__).resolve().parents[2] / "artifacts" / "screenshots" / "gui.png"))
+    stop_brain(page)
+
+
+def test_browser_webcam_feeds_the_camera_view(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    page.locator("#camera-select").select_option("browser")
+    expect(page.locator("#camera-status")).to_contain_text("browser")
+    page.wait_for_function("() => window.exercise.browserCamera.framesSent >= 5")
+    wait_for_more_frames(page, 5)
+    page.locator("#camera-select").select_option("demo")
+    expect(page.locator("#camera-status")).to_contain_text("demo")
+    assert page.evaluate("() => window.exercise.browserCamera.running") is False
+    wait_for_more_frames(page, 3)
+
+
+def test_page_reconnects_after_a_server_restart(
+    page: Page, tmp_path: Path, start_model: Optional[Path]
+) -> None:
+    server = new_server(tmp_path, start_model)
+    server.start()
+    try:
+        open_page(page, server)
+        code = "# survives a restart\nimport HAL\n"
+        type_code(page, code)
+        server.stop()
+        expect(page.locator("#connection")).to_have_attribute("data-status", "reconnecting")
+        server.start()
+        expect(page.locator("#connection")).to_have_attribute("data-status", "connected", timeout=30_000)
+        expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
+        assert editor_code(page) == code
+        wait_for_more_frames(page, 3)
+    finally:
+        server.stop()
