@@ -7,7 +7,7 @@ buffer more than the limit. Uploads arrive as the raw body or as multipart field
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Dict, Optional, Tuple
+from typing import Any, AsyncGenerator, Dict, List, Optional, Tuple
 
 import numpy as np
 from starlette.concurrency import run_in_threadpool
@@ -69,7 +69,7 @@ async def read_upload(request: Request, limit: int) -> Tuple[bytes, str]:
     if not multipart:
         return body, request.query_params.get("name") or "upload"
 
-    async def replay() -> AsyncIterator[bytes]:
+    async def replay() -> AsyncGenerator[bytes, None]:
         yield body
 
     try:
@@ -114,7 +114,7 @@ def read_digit(model: DigitModel, image: np.ndarray) -> Dict[str, Any]:
     }
 
 
-def build_routes(exercise: Exercise, on_model_changed: Any = None) -> list:  # type: ignore[type-arg]
+def build_routes(exercise: Exercise) -> List[Route]:
     """The /api routes bound to ``exercise``."""
 
     async def digit(request: Request) -> JSONResponse:

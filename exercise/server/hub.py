@@ -115,7 +115,7 @@ class Hub:
         self._console: List[Tuple[str, str]] = []
         self._console_flush: Optional[asyncio.TimerHandle] = None
         self._unsubscribe: List[Callable[[], None]] = []
-        self._ticker: Optional[asyncio.Task] = None  # type: ignore[type-arg]
+        self._ticker: Optional[asyncio.Task[None]] = None
         self._last_camera: Optional[Dict[str, Any]] = None
         self.pump = ViewPump(lambda: self.exercise.camera, self._deliver_view, exercise.gui_fps)
 
@@ -126,14 +126,20 @@ class Hub:
         self._loop = asyncio.get_running_loop()
         loop = self._loop
         self._unsubscribe.append(
-            self.exercise.subscribe(lambda event: loop.call_soon_threadsafe(self._on_brain_event, event))
+            self.exercise.subscribe(lambda event: self._hop(self._on_brain_event, event))
         )
         self._unsubscribe.append(
-            self.exercise.watch(lambda change: loop.call_soon_threadsafe(self._on_change, change))
+            self.exercise.watch(lambda change: self._hop(self._on_change, change))
         )
         self.pump.set_brain_running(self.exercise.brain_state.value == "running")
         self.pump.start()
         self._ticker = loop.create_task(self._tick())
+
+    def _hop(self, handler: Callable[[Any], None], item: Any) -> None:
+        """From any thread: run ``handler(item)`` on the loop (dropped once the loop closed)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(handler, item)
 
     async def close(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -223,9 +229,9 @@ class Hub:
             kind.RESUME: ex.resume,
             kind.RESET: functools.partial(ex.reset, client.id),
             kind.SAVE_CODE: functools.partial(ex.save_code, command.code or "", client.id),
-            kind.SET_FREQUENCY: functools.partial(ex.set_frequency, command.value),
-            kind.SET_GUI_RATE: functools.partial(ex.set_gui_rate, command.value),
-            kind.SET_CAMERA: functools.partial(ex.set_camera, command.spec),
+            kind.SET_FREQUENCY: functools.partial(ex.set_frequency, command.value or 0.0),
+            kind.SET_GUI_RATE: functools.partial(ex.set_gui_rate, command.value or 0.0),
+            kind.SET_CAMERA: functools.partial(ex.set_camera, command.spec or ""),
             kind.USE_DEFAULT_MODEL: ex.use_default_model,
         }
         await self._blocking(calls[command.type])

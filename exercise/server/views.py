@@ -123,6 +123,7 @@ class ViewPump:
 
     def _run(self) -> None:
         last_seq = 0
+        last_camera: Optional[CameraSource] = None
         next_due = 0.0
         while True:
             with self._cond:
@@ -146,12 +147,11 @@ class ViewPump:
                     continue
                 self._send(image, seq, captured, FLAG_FROM_BRAIN)
             else:
-                frame = self._camera().wait_newer(last_seq, timeout=0.25)
+                camera = self._camera()
+                if camera is not last_camera:  # a new source counts its seq from 1 again
+                    last_camera, last_seq = camera, 0
+                frame = camera.wait_newer(last_seq, timeout=0.25)
                 if frame is None:
-                    # a camera swap restarts seq at 1: accept any frame after a long silence
-                    latest = self._camera().latest()
-                    if latest is not None and latest.seq < last_seq:
-                        last_seq = 0
                     continue
                 last_seq = frame.seq
                 self._send(frame.image, frame.seq, frame.timestamp, 0)

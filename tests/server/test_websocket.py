@@ -49,7 +49,7 @@ def test_play_the_default_code_then_stop(server):
 
 
 def test_frequency_pause_and_resume(server):
-    code = "import time\nwhile True:\n    GUI.showDigit(3, None)\n"
+    code = "import GUI\nwhile True:\n    GUI.showDigit(3, None, None)\n"
     with server.connect() as ws:
         send(ws, type="set_frequency", hz=10, id="f")
         receive_until(ws, of_type("ack", id="f"))
