@@ -60,8 +60,16 @@ def serve_command() -> List[str]:
 class ServerProcess:
     """A real ``digit-classifier serve --camera demo`` on a fixed port and state directory."""
 
-    def __init__(self, port: int, state_dir: Path, log_path: Path, model: Optional[Path] = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        state_dir: Path,
+        log_path: Path,
+        model: Optional[Path] = None,
+        token: Optional[str] = None,
+    ) -> None:
         self.model = model
+        self.token = token
         self.port = port
         self.state_dir = state_dir
         self.log_path = log_path
@@ -81,6 +89,8 @@ class ServerProcess:
         ]
         if self.model is not None:
             args += ["--model", str(self.model)]
+        if self.token is not None:
+            args += ["--token", self.token]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT), env=env)
@@ -101,7 +111,8 @@ class ServerProcess:
 
     def healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.url}/api/health", timeout=1) as response:
+            query = f"?token={self.token}" if self.token else ""
+            with urllib.request.urlopen(f"{self.url}/api/health{query}", timeout=1) as response:
                 json.load(response)
                 return response.status == 200
         except OSError:
@@ -139,9 +150,9 @@ def start_model(tmp_path_factory: pytest.TempPathFactory, digit_model_bytes: byt
     return path
 
 
-def new_server(base: Path, model: Optional[Path]) -> ServerProcess:
+def new_server(base: Path, model: Optional[Path], token: Optional[str] = None) -> ServerProcess:
     """A server (not started) on a free port with its state under ``base``."""
-    return ServerProcess(free_port(), base / "state", base / "serve.log", model)
+    return ServerProcess(free_port(), base / "state", base / "serve.log", model, token)
 
 
 @pytest.fixture(scope="module")

@@ -321,3 +321,20 @@ def test_page_reconnects_after_a_server_restart(
         wait_for_more_frames(page, 3)
     finally:
         server.stop()
+
+
+def test_token_in_the_url_reaches_the_websocket_and_the_api(
+    page: Page, tmp_path: Path, start_model: Optional[Path], onnx_model_file: Callable[..., Path]
+) -> None:
+    server = new_server(tmp_path, start_model, token="s3cret-token")
+    server.start()
+    try:
+        refused = page.goto(f"{server.url}/")
+        assert refused is not None and refused.status == 401
+        page.goto(f"{server.url}/?token=s3cret-token")
+        expect(page.locator("#connection")).to_have_attribute("data-status", "connected")
+        wait_for_more_frames(page, 2)
+        page.set_input_files("#model-file", str(onnx_model_file("with_token.onnx")))
+        expect(page.locator(".model-spec dd[data-key=file]")).to_have_text("with_token.onnx")
+    finally:
+        server.stop()
