@@ -4,6 +4,23 @@ CONTRACT (filled in by the preprocessing work; signatures are fixed):
 
     preprocess(frame, scaling=Scaling.UNIT) -> List[DigitCandidate]   # left to right
     scale(image28, scaling) -> np.ndarray [1,1,28,28] float32
+
+How a frame becomes candidates, one small function per step:
+
+1. :func:`to_grey` and :func:`shrink` give a grey working image no larger than
+   ``WORK_MAX_SIDE`` (a phone photo costs as little as a webcam frame).
+2. :func:`estimate_background` takes a morphological closing at quarter resolution: it
+   erases every dark mark narrower than a thick marker stroke but keeps large dark areas
+   (the desk, a shadow) as they are, so those are never mistaken for ink.
+3. :func:`ink_contrast` is how much darker than its own background each pixel is, as a
+   fraction of that background: uneven light and grey paper cancel out.
+   Light-on-dark writing is the same steps on the inverted image.
+4. :func:`find_candidates` keeps the connected ink blobs shaped like a handwritten digit,
+   on a locally even background, not touching the frame's edge.
+5. :func:`digit_intensity`, :func:`normalise_stroke`, :func:`fit_into_box` and
+   :func:`centre_by_mass` rebuild MNIST's recipe: white anti-aliased digit on black,
+   fitted into 20x20, centre of mass at the middle of 28x28.
+6. :func:`scale` turns the 0..255 image into the float tensor a model expects.
 """
 
 from __future__ import annotations
@@ -12,7 +29,67 @@ import enum
 from dataclasses import dataclass
 from typing import List, Tuple
 
+import cv2
 import numpy as np
+
+from exercise.exceptions import ImageError
+
+# --- working resolution ---------------------------------------------------------------
+#: Frames whose longer side is larger are shrunk to this before anything else (for speed).
+WORK_MAX_SIDE = 640
+#: The background is estimated at 1/BACKGROUND_SHRINK of the working resolution.
+BACKGROUND_SHRINK = 4
+#: Closing kernel, as a fraction of the working height: wider than the thickest marker
+#: stroke of a digit filling the frame, narrower than a shadow or the desk around the sheet.
+BACKGROUND_KERNEL_FRACTION = 0.22
+
+# --- what counts as ink ---------------------------------------------------------------
+#: A pixel this much darker than its background (fraction of it) is part of a stroke.
+INK_THRESHOLD = 0.22
+#: A blob counts only if its typical (median) stroke pixel is at least this dark: pencil
+#: and blue ink pass, a thumb or a soft shadow on the sheet does not.
+INK_STRONG = 0.40
+#: Below this contrast the normalised image is pure black (paper grain, JPEG noise).
+INK_FLOOR = 0.10
+
+# --- what a digit looks like ----------------------------------------------------------
+#: Digit height limits, as fractions of the frame height.
+MIN_HEIGHT_FRACTION = 0.04
+MAX_HEIGHT_FRACTION = 0.92
+#: Widest digit relative to its height (a slanted 4 or 7 under perspective).
+MAX_ASPECT = 1.6
+#: Ink fraction of the bounding box: below is a scribble or a frame, above is a blob.
+MIN_FILL = 0.06
+MAX_FILL = 0.62
+#: Narrow shapes (a "1") may be solid: height/width above this lifts MAX_FILL.
+NARROW_ASPECT = 2.5
+#: Ink blobs smaller than this fraction of (min height)^2 are noise, never digit parts.
+MIN_PART_AREA_FRACTION = 0.04
+#: A fragment joins a digit when its centre is this close (fraction of the digit height).
+MERGE_MARGIN_FRACTION = 0.18
+#: The background around a digit must be even: its spread (max - min of the background
+#: estimate in the padded box) may be at most this fraction of the ink contrast. Paper
+#: edges, shadow edges and the desk around a sheet fail this.
+MAX_BACKGROUND_SPREAD = 0.8
+#: Padding around the box for that test, as a fraction of the digit height.
+SURROUND_PADDING_FRACTION = 0.2
+
+# --- MNIST's recipe -------------------------------------------------------------------
+MNIST_SIDE = 28
+#: MNIST digits were fitted into this box, keeping their aspect ratio.
+MNIST_BOX = 20
+#: Where MNIST's centres of mass sit (row, column): measured on the test set, 14.0 each.
+MNIST_CENTRE = (14.0, 14.0)
+#: Median MNIST stroke width as a fraction of the digit's longer side (2.25 px of 20).
+MNIST_STROKE_FRACTION = 0.1125
+#: Strokes are thickened or thinned only when off by more than this factor.
+STROKE_TOLERANCE = 1.35
+#: Stroke width is measured and changed on the digit fitted into MNIST_BOX * this.
+STROKE_WORK_FACTOR = 4
+
+# --- model input scalings ---------------------------------------------------------------
+MNIST_MEAN = 0.1307
+MNIST_STD = 0.3081
 
 
 class Scaling(str, enum.Enum):
@@ -36,11 +113,358 @@ class DigitCandidate:
     image28: np.ndarray
 
 
+Box = Tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class InkBlob:
+    """One digit found in the working image, before normalisation.
+
+    ``mask`` covers ``box`` of the working image; ``contrast`` is the ink contrast map
+    (0..255) of the polarity it was found in.
+    """
+
+    box: Box
+    mask: np.ndarray
+    contrast: np.ndarray
+
+
+# --- 1. grey working image ---------------------------------------------------------------
+
+
+def to_grey(frame: np.ndarray) -> np.ndarray:
+    """A BGR, BGRA or grey uint8 frame -> a 2-D uint8 grey image (never a copy of a grey one).
+
+    Raises:
+        ImageError: not a 2-D or 3-D uint8 array with 1, 3 or 4 channels.
+    """
+    if frame.dtype != np.uint8:
+        raise ImageError("frame", f"expected a uint8 image (0..255), got {frame.dtype}; use image.astype(np.uint8)")
+    if frame.ndim == 2:
+        return frame
+    if frame.ndim == 3 and frame.shape[2] == 1:
+        return frame[:, :, 0]
+    if frame.ndim == 3 and frame.shape[2] == 3:
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    if frame.ndim == 3 and frame.shape[2] == 4:
+        return cv2.cvtColor(frame, cv2.COLOR_BGRA2GRAY)
+    raise ImageError("frame", f"expected a grey (H, W) or BGR (H, W, 3) image, got shape {frame.shape}")
+
+
+def shrink_factor(shape: Tuple[int, ...], max_side: int = WORK_MAX_SIDE) -> float:
+    """How much to shrink a frame of this shape (1.0: not at all) so its longer side fits."""
+    longer = max(shape[0], shape[1])
+    return min(1.0, max_side / float(longer))
+
+
+def shrink(image: np.ndarray, factor: float) -> np.ndarray:
+    """The image scaled by ``factor`` (<= 1) with area averaging; itself when factor is 1."""
+    if factor >= 1.0:
+        return image
+    height, width = image.shape[:2]
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+# --- 2-3. background and ink contrast ------------------------------------------------------
+
+
+def estimate_background(grey: np.ndarray, light_ink: bool = False) -> Tuple[np.ndarray, np.ndarray]:
+    """What the grey image would be without ink: (full-size estimate, quarter-size estimate).
+
+    For dark ink a closing removes dark marks narrower than the kernel (strokes) and keeps
+    wider dark areas, so the desk and shadows are their own background and never become
+    ink; for light ink an opening does the same the other way round.
+    """
+    height, width = grey.shape
+    small_size = (max(1, width // BACKGROUND_SHRINK), max(1, height // BACKGROUND_SHRINK))
+    small = cv2.resize(grey, small_size, interpolation=cv2.INTER_AREA)
+    side = max(3, int(round(BACKGROUND_KERNEL_FRACTION * small_size[1])) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    operation = cv2.MORPH_OPEN if light_ink else cv2.MORPH_CLOSE
+    small_background = cv2.morphologyEx(small, operation, kernel)
+    background = cv2.resize(small_background, (width, height), interpolation=cv2.INTER_LINEAR)
+    return background, small_background
+
+
+def ink_contrast(grey: np.ndarray, background: np.ndarray, light_ink: bool = False) -> np.ndarray:
+    """How strongly each pixel stands out as ink, 0..255 for 0..100 %.
+
+    Dark ink: how much darker than its background, as a fraction of the background.
+    Light ink: how much brighter, as a fraction of the pixel itself. Both are ratios of
+    reflectances, so the light level cancels out, and the lines of squared paper (a
+    little darker than the paper) never make the paper between them "light ink".
+    """
+    if light_ink:
+        brighter = cv2.subtract(grey, background)
+        return cv2.divide(brighter, cv2.add(grey, 1), scale=255.0)
+    darker = cv2.subtract(background, grey)
+    # +1 keeps a black background from dividing by zero; the error is under 1 %.
+    return cv2.divide(darker, cv2.add(background, 1), scale=255.0)
+
+
+def ink_mask(contrast: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray:
+    """255 where the contrast says ink, 0 elsewhere."""
+    _, mask = cv2.threshold(contrast, int(threshold * 255), 255, cv2.THRESH_BINARY)
+    return mask
+
+
+# --- 4. candidates ---------------------------------------------------------------------------
+
+
+def group_parts(stats: np.ndarray, min_height: float, min_area: float) -> List[List[int]]:
+    """Connected-component labels grouped into digits: each list is one digit's labels.
+
+    A digit is a component at least ``min_height`` tall; smaller pieces (a broken stroke,
+    the detached bar of a 5) join the digit whose box they sit in or next to.
+    """
+    parts = [i for i in range(1, len(stats)) if stats[i, cv2.CC_STAT_AREA] >= min_area]
+    heads = [i for i in parts if stats[i, cv2.CC_STAT_HEIGHT] >= min_height]
+    groups: List[List[int]] = [[i] for i in heads]
+    for part in parts:
+        if part in heads:
+            continue
+        x, y, w, h = stats[part, :4]
+        cx, cy = x + w / 2.0, y + h / 2.0
+        best, best_distance = -1, float("inf")
+        for index, head in enumerate(heads):
+            hx, hy, hw, hh = stats[head, :4]
+            margin = MERGE_MARGIN_FRACTION * hh
+            if hx - margin <= cx <= hx + hw + margin and hy - margin <= cy <= hy + hh + margin:
+                distance = abs(cx - (hx + hw / 2.0)) + abs(cy - (hy + hh / 2.0))
+                if distance < best_distance:
+                    best, best_distance = index, distance
+        if best >= 0:
+            groups[best].append(part)
+    return groups
+
+
+def union_box(stats: np.ndarray, labels: List[int]) -> Box:
+    """Bounding box (x, y, w, h) of several components."""
+    x0 = min(int(stats[i, 0]) for i in labels)
+    y0 = min(int(stats[i, 1]) for i in labels)
+    x1 = max(int(stats[i, 0] + stats[i, 2]) for i in labels)
+    y1 = max(int(stats[i, 1] + stats[i, 3]) for i in labels)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def looks_like_digit(box: Box, ink_area: int, frame_shape: Tuple[int, int]) -> bool:
+    """Size, position, aspect and fill tests a handwritten digit passes and clutter fails."""
+    x, y, w, h = box
+    frame_h, frame_w = frame_shape
+    if not MIN_HEIGHT_FRACTION * frame_h <= h <= MAX_HEIGHT_FRACTION * frame_h:
+        return False
+    # A blob cut by the frame's edge is a paper edge, a finger, or a digit we cannot read.
+    if x <= 0 or y <= 0 or x + w >= frame_w or y + h >= frame_h:
+        return False
+    if w > MAX_ASPECT * h:
+        return False
+    fill = ink_area / float(w * h)
+    max_fill = 1.0 if h > NARROW_ASPECT * w else MAX_FILL
+    return MIN_FILL <= fill <= max_fill
+
+
+def has_even_surround(
+    box: Box, contrast_median: float, small_background: np.ndarray, light_ink: bool = False
+) -> bool:
+    """True when the background around ``box`` is even compared with the ink's contrast.
+
+    ``contrast_median`` is the blob's median contrast (0..255); the background estimate is
+    the quarter-size one. A digit sits on paper; an edge band sits between paper and desk.
+    """
+    x, y, w, h = box
+    pad = SURROUND_PADDING_FRACTION * h
+    s = BACKGROUND_SHRINK
+    rows, cols = small_background.shape
+    top, bottom = max(0, int((y - pad) / s)), min(rows, int((y + h + pad) / s) + 1)
+    left, right = max(0, int((x - pad) / s)), min(cols, int((x + w + pad) / s) + 1)
+    patch = small_background[top:bottom, left:right]
+    if patch.size == 0:
+        return False
+    low, high = cv2.minMaxLoc(patch)[:2]
+    contrast = min(contrast_median / 255.0, 0.95)
+    # Grey levels between background and ink (see ink_contrast for the two ratios).
+    ink_depth = (low + high) / 2.0 * (contrast / (1.0 - contrast) if light_ink else contrast)
+    return (high - low) <= MAX_BACKGROUND_SPREAD * ink_depth
+
+
+def find_candidates(
+    contrast: np.ndarray, small_background: np.ndarray, light_ink: bool = False
+) -> List[InkBlob]:
+    """Digit-shaped ink blobs in one polarity's contrast map (working-image coordinates)."""
+    frame_h = contrast.shape[0]
+    mask = ink_mask(contrast)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    min_height = MIN_HEIGHT_FRACTION * frame_h
+    min_area = MIN_PART_AREA_FRACTION * min_height * min_height
+    blobs: List[InkBlob] = []
+    for group in group_parts(stats, min_height, min_area):
+        box = union_box(stats, group)
+        area = int(sum(stats[i, cv2.CC_STAT_AREA] for i in group))
+        if not looks_like_digit(box, area, contrast.shape):
+            continue
+        x, y, w, h = box
+        window = labels[y : y + h, x : x + w]
+        blob_mask = np.isin(window, group) if len(group) > 1 else window == group[0]
+        window_contrast = contrast[y : y + h, x : x + w]
+        median = float(np.median(window_contrast[blob_mask]))
+        if median < INK_STRONG * 255:
+            continue
+        if not has_even_surround(box, median, small_background, light_ink):
+            continue
+        blobs.append(InkBlob(box, blob_mask, window_contrast))
+    return blobs
+
+
+def boxes_overlap(a: Box, b: Box) -> bool:
+    """True when two boxes share any area."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def resolve_polarities(dark: List[InkBlob], light: List[InkBlob]) -> List[InkBlob]:
+    """Both polarities' blobs, where overlapping ones keep only the larger box.
+
+    The holes of a dark digit (inside a 0, 6, 8) are light blobs inside its box, and the
+    other way round, so the larger one is the digit.
+    """
+    kept: List[InkBlob] = []
+    for blob in dark + light:
+        area = blob.box[2] * blob.box[3]
+        rivals = [other for other in dark + light if other is not blob and boxes_overlap(blob.box, other.box)]
+        if all(area >= other.box[2] * other.box[3] for other in rivals):
+            kept.append(blob)
+    return kept
+
+
+# --- 5. MNIST's recipe -------------------------------------------------------------------------
+
+
+def digit_intensity(blob: InkBlob) -> np.ndarray:
+    """The blob as a white-on-black uint8 image of its box, grey levels kept (anti-aliased).
+
+    Only the blob's own ink (grown by one pixel to keep its soft edge) is kept, so a
+    neighbouring digit or a speck of dirt in the box does not leak in.
+    """
+    grown = cv2.dilate(blob.mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    values = blob.contrast[blob.mask]
+    full = max(float(np.percentile(values, 90)), INK_STRONG * 255)
+    floor = INK_FLOOR * 255
+    gain = 255.0 / max(full - floor, 1.0)
+    image = cv2.convertScaleAbs(blob.contrast, alpha=gain, beta=-floor * gain)
+    return image * grown
+
+
+def stroke_width(image: np.ndarray) -> float:
+    """Mean stroke width in pixels of a white-on-black image: 2 * area / perimeter."""
+    binary = (image >= 128).astype(np.uint8)
+    area = int(cv2.countNonZero(binary))
+    if area == 0:
+        return 0.0
+    contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(contour, True) for contour in contours)
+    return 2.0 * area / max(perimeter, 1.0)
+
+
+def fit_into_box(image: np.ndarray, side: int) -> np.ndarray:
+    """The image scaled, aspect kept, so its longer side is ``side`` (area-averaged when shrinking)."""
+    height, width = image.shape
+    factor = side / float(max(height, width))
+    size = (max(1, int(round(width * factor))), max(1, int(round(height * factor))))
+    interpolation = cv2.INTER_AREA if factor < 1.0 else cv2.INTER_LINEAR
+    return cv2.resize(image, size, interpolation=interpolation)
+
+
+def normalise_stroke(image: np.ndarray) -> np.ndarray:
+    """The digit with its strokes brought towards MNIST's width (thin pen, thick marker).
+
+    ``image`` should already be fitted into ``MNIST_BOX * STROKE_WORK_FACTOR``; strokes
+    within ``STROKE_TOLERANCE`` of MNIST's median width are left alone.
+    """
+    target = MNIST_STROKE_FRACTION * max(image.shape)
+    width = stroke_width(image)
+    if width <= 0.0 or target / STROKE_TOLERANCE <= width <= target * STROKE_TOLERANCE:
+        return image
+    side = int(round(abs(target - width)))
+    if side < 1:
+        return image
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side + 1, side + 1))
+    if width < target:
+        return cv2.dilate(image, kernel)
+    thinner = cv2.erode(image, kernel)
+    # Eroding must never erase the digit: keep the original if little would be left.
+    return thinner if cv2.countNonZero(thinner) * 4 > cv2.countNonZero(image) else image
+
+
+def centre_by_mass(image: np.ndarray, side: int = MNIST_SIDE) -> np.ndarray:
+    """The image placed in a ``side`` x ``side`` black square, its centre of mass at MNIST_CENTRE."""
+    moments = cv2.moments(image)
+    height, width = image.shape
+    if moments["m00"] > 0:
+        centre_x, centre_y = moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
+    else:
+        centre_x, centre_y = (width - 1) / 2.0, (height - 1) / 2.0
+    shift = np.float32([[1, 0, MNIST_CENTRE[1] - centre_x], [0, 1, MNIST_CENTRE[0] - centre_y]])
+    return cv2.warpAffine(image, shift, (side, side), flags=cv2.INTER_LINEAR, borderValue=0)
+
+
+def mnist_image(blob: InkBlob) -> np.ndarray:
+    """The blob as MNIST would have it: 28x28 uint8, white digit on black."""
+    intensity = digit_intensity(blob)
+    work = fit_into_box(intensity, MNIST_BOX * STROKE_WORK_FACTOR)
+    work = normalise_stroke(work)
+    return centre_by_mass(fit_into_box(work, MNIST_BOX))
+
+
+# --- 6. model input ------------------------------------------------------------------------------
+
+
 def scale(image28: np.ndarray, scaling: Scaling = Scaling.UNIT) -> np.ndarray:
     """A 28x28 uint8 image -> the ``[1, 1, 28, 28]`` float32 tensor a model expects."""
-    raise NotImplementedError
+    unit = image28.astype(np.float32).reshape(1, 1, MNIST_SIDE, MNIST_SIDE) / np.float32(255.0)
+    scaling = Scaling(scaling)
+    if scaling is Scaling.MNIST:
+        return (unit - np.float32(MNIST_MEAN)) / np.float32(MNIST_STD)
+    if scaling is Scaling.SYMMETRIC:
+        return unit * np.float32(2.0) - np.float32(1.0)
+    return unit
+
+
+def to_frame_box(box: Box, factor: float, frame_shape: Tuple[int, ...]) -> Box:
+    """A working-image box in the original frame's coordinates (clipped to the frame)."""
+    x, y, w, h = box
+    inverse = 1.0 / factor
+    left, top = int(x * inverse), int(y * inverse)
+    right = min(frame_shape[1], int(np.ceil((x + w) * inverse)))
+    bottom = min(frame_shape[0], int(np.ceil((y + h) * inverse)))
+    return left, top, right - left, bottom - top
+
+
+def find_digits(grey: np.ndarray) -> List[InkBlob]:
+    """Digit blobs of both polarities in a grey working image, left to right."""
+    background, small_background = estimate_background(grey)
+    dark = find_candidates(ink_contrast(grey, background), small_background)
+    background, small_background = estimate_background(grey, light_ink=True)
+    light = find_candidates(ink_contrast(grey, background, light_ink=True), small_background, light_ink=True)
+    blobs = resolve_polarities(dark, light)
+    return sorted(blobs, key=lambda blob: blob.box[0] + blob.box[2] / 2.0)
 
 
 def preprocess(frame: np.ndarray, scaling: Scaling = Scaling.UNIT) -> List[DigitCandidate]:
-    """Digit candidates in a BGR (or grey) frame of any size, left to right; [] if none."""
-    raise NotImplementedError
+    """Digit candidates in a BGR (or grey) frame of any size, left to right; [] if none.
+
+    Each candidate's ``tensor`` goes straight into the model; its ``box`` is in the
+    coordinates of ``frame``, for drawing.
+
+    Raises:
+        ImageError: ``frame`` is not a uint8 grey, BGR or BGRA image.
+    """
+    if frame.size == 0:
+        return []
+    factor = shrink_factor(frame.shape)
+    grey = shrink(to_grey(frame), factor)
+    candidates = []
+    for blob in find_digits(grey):
+        image28 = mnist_image(blob)
+        box = to_frame_box(blob.box, factor, frame.shape)
+        candidates.append(DigitCandidate(tensor=scale(image28, scaling), box=box, image28=image28))
+    return candidates

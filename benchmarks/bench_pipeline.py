@@ -1,0 +1,285 @@
+"""Cost of each stage of the exercise's loop per 640x480 frame, and how well digits are read.
+
+Run by hand (never in the test suite), one core::
+
+    .venv/bin/python -m benchmarks.bench_pipeline [--model PATH] [--count N] [--seed S]
+
+Prints three tables:
+
+1. per-stage cost on one core, median and p95 in ms: grab (the demo camera's frame
+   composition, or the webcam-frame generator's frames when there is no demo camera),
+   find + normalise (exercise.preprocess), inference (exercise.model.DigitModel, or a
+   plain onnxruntime session), annotate, JPEG encode (quality 80);
+2. accuracy on the webcam-frame set (benchmarks/webcam_frames.py): digits read right,
+   and the false-digit rate on frames without any digit;
+3. the same per condition, worst first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from benchmarks.webcam_frames import WebcamFrame, generate
+from exercise.annotate import annotate
+from exercise.preprocess import Scaling, preprocess
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "exercise" / "assets" / "default_model.onnx"
+#: A found box and a written digit's box are the same digit above this overlap.
+MATCH_IOU = 0.3
+JPEG_QUALITY = 80
+
+Box = Tuple[int, int, int, int]
+Classifier = Callable[[np.ndarray], np.ndarray]  # [N,1,28,28] -> [N,10] probabilities
+
+
+# --- the model --------------------------------------------------------------------------------
+
+
+def load_classifier(path: Path) -> Tuple[Classifier, Scaling, str]:
+    """(batch -> probabilities, the input scaling it wants, which loader was used)."""
+    try:
+        from exercise.model import DigitModel
+
+        model = DigitModel.load(path, threads=1)
+        scaling = Scaling(model.spec.normalization)
+
+        def predict(batch: np.ndarray) -> np.ndarray:
+            return np.asarray(model.predict(batch)).reshape(len(batch), 10)
+
+        return predict, scaling, "exercise.model.DigitModel"
+    except (ImportError, AttributeError, NotImplementedError):
+        pass
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    metadata = session.get_modelmeta().custom_metadata_map
+    scaling = Scaling(metadata.get("normalization", Scaling.UNIT.value))
+
+    def run(batch: np.ndarray) -> np.ndarray:
+        rows = [session.run(None, {name: batch[i : i + 1]})[0].reshape(10) for i in range(len(batch))]
+        scores = np.stack(rows) if rows else np.zeros((0, 10))
+        if scores.size and (scores.min() < 0 or abs(scores.sum(1) - 1).max() > 1e-3):
+            scores = np.exp(scores - scores.max(1, keepdims=True))
+            scores /= scores.sum(1, keepdims=True)
+        return scores
+
+    return run, scaling, "onnxruntime session"
+
+
+# --- timing -------------------------------------------------------------------------------------
+
+
+def frame_source(count: int, seed: int) -> Tuple[Callable[[int], np.ndarray], str]:
+    """(index -> a fresh 640x480 BGR frame, what produces it), timed as the "grab" stage."""
+    try:
+        from exercise.cameras.demo import DemoCamera, DemoOptions
+
+        camera = DemoCamera("demo", DemoOptions(seed=seed))
+        camera.open()
+
+        def grab_demo(index: int) -> np.ndarray:
+            if index % 30 == 0:
+                camera._next_sheet(index // 30)  # a new digit every 30 frames, as at 30 fps
+            return camera._compose(index / 30.0)
+
+        return grab_demo, "demo camera (frame composition)"
+    except ImportError:
+        frames = [frame.image for frame in generate(min(count, 60), seed)]
+
+        def grab_generated(index: int) -> np.ndarray:
+            return frames[index % len(frames)].copy()
+
+        return grab_generated, "webcam-frame generator (copy of a pre-made frame)"
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def time_stages(count: int, seed: int, classify: Classifier, scaling: Scaling) -> Tuple[Dict[str, List[float]], str]:
+    """Milliseconds per stage per frame, over ``count`` frames."""
+    grab, source = frame_source(count, seed)
+    # Mix in the webcam-frame set so preprocessing also meets hard frames, not only the demo.
+    hard = [frame.image for frame in generate(min(count, 120), seed + 1)]
+    times: Dict[str, List[float]] = defaultdict(list)
+    for index in range(count + 10):
+        start = time.perf_counter()
+        frame = grab(index)
+        grabbed = time.perf_counter()
+        if index % 2:
+            frame = hard[index % len(hard)]
+        candidates = preprocess(frame, scaling)
+        found = time.perf_counter()
+        batch = np.concatenate([c.tensor for c in candidates]) if candidates else np.zeros((0, 1, 28, 28), np.float32)
+        probabilities = classify(batch) if len(batch) else np.zeros((0, 10))
+        inferred = time.perf_counter()
+        digits = [int(p.argmax()) for p in probabilities]
+        confidences = [float(p.max()) for p in probabilities]
+        shown = annotate(frame, [c.box for c in candidates], digits, confidences)
+        annotated = time.perf_counter()
+        ok, _ = cv2.imencode(".jpg", shown, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        encoded = time.perf_counter()
+        if index < 10:  # warm-up: first calls allocate
+            continue
+        times["grab"].append((grabbed - start) * 1e3)
+        times["find + normalise"].append((found - grabbed) * 1e3)
+        times["inference"].append((inferred - found) * 1e3)
+        times["annotate"].append((annotated - inferred) * 1e3)
+        times["JPEG encode q80"].append((encoded - annotated) * 1e3)
+        times["total"].append((encoded - start) * 1e3)
+    return {k: v for k, v in times.items() if v}, source
+
+
+# --- accuracy -------------------------------------------------------------------------------------
+
+
+def iou(a: Box, b: Box) -> float:
+    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    w = max(0, min(ax1, bx1) - max(a[0], b[0]))
+    h = max(0, min(ay1, by1) - max(a[1], b[1]))
+    inter = w * h
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union else 0.0
+
+
+@dataclass
+class Tally:
+    frames: int = 0
+    digits: int = 0
+    right: int = 0
+    missed: int = 0
+    misread: int = 0
+    false_digits: int = 0
+    frames_with_false: int = 0
+    confusions: Dict[Tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, other: Tally) -> None:
+        for name in ("frames", "digits", "right", "missed", "misread", "false_digits", "frames_with_false"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for key, value in other.confusions.items():
+            self.confusions[key] += value
+
+
+def score_frame(frame: WebcamFrame, boxes: List[Box], digits: List[int]) -> Tally:
+    """Match found boxes to written digits one to one (best overlap first) and count."""
+    tally = Tally(frames=1, digits=len(frame.labels))
+    pairs = sorted(
+        ((iou(t, f), ti, fi) for ti, t in enumerate(frame.boxes) for fi, f in enumerate(boxes)), reverse=True
+    )
+    used_truth, used_found = set(), set()
+    for overlap, ti, fi in pairs:
+        if overlap < MATCH_IOU or ti in used_truth or fi in used_found:
+            continue
+        used_truth.add(ti)
+        used_found.add(fi)
+        if digits[fi] == frame.labels[ti]:
+            tally.right += 1
+        else:
+            tally.misread += 1
+            tally.confusions[(frame.labels[ti], digits[fi])] += 1
+    tally.missed = tally.digits - len(used_truth)
+    tally.false_digits = len(boxes) - len(used_found)
+    tally.frames_with_false = int(tally.false_digits > 0)
+    return tally
+
+
+def measure_accuracy(count: int, seed: int, classify: Classifier, scaling: Scaling) -> Tuple[Dict[str, Tally], Dict[str, Tally]]:
+    """Per-condition tallies for frames with digits and frames without."""
+    with_digits: Dict[str, Tally] = defaultdict(Tally)
+    without: Dict[str, Tally] = defaultdict(Tally)
+    for frame in generate(count, seed):
+        candidates = preprocess(frame.image, scaling)
+        batch = np.concatenate([c.tensor for c in candidates]) if candidates else np.zeros((0, 1, 28, 28), np.float32)
+        digits = [int(p.argmax()) for p in classify(batch)] if candidates else []
+        tally = score_frame(frame, [c.box for c in candidates], digits)
+        (without if frame.empty else with_digits)[frame.condition].add(tally)
+    return with_digits, without
+
+
+# --- printing ---------------------------------------------------------------------------------------
+
+
+def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    print(f"\n{title}")
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(cells[0], widths)) + " |"
+    print(line)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in cells[1:]:
+        print("| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))) + " |")
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.1f}%" if whole else "-"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description="Per-stage cost and webcam-frame accuracy of the pipeline.")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="ONNX digit model (default: %(default)s)")
+    parser.add_argument("--count", type=int, default=800, help="webcam-like frames to score (default: %(default)s)")
+    parser.add_argument("--timing-frames", type=int, default=300, help="frames to time (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if not args.model.exists():
+        print(f"no model at {args.model}: pass --model PATH (an ONNX MNIST classifier)", file=sys.stderr)
+        return 2
+    cv2.setNumThreads(1)
+    classify, scaling, loader = load_classifier(args.model)
+    print(f"model: {args.model} via {loader}, input scaling {scaling.value}; one core (cv2.setNumThreads(1))")
+
+    times, source = time_stages(args.timing_frames, args.seed, classify, scaling)
+    rows = [(stage, f"{statistics.median(v):.3f}", f"{percentile(v, 95):.3f}") for stage, v in times.items()]
+    print_table(f"Per-stage cost per 640x480 frame, {args.timing_frames} frames (grab: {source})",
+                ("stage", "median ms", "p95 ms"), rows)
+
+    with_digits, without = measure_accuracy(args.count, args.seed, classify, scaling)
+    total, empty = Tally(), Tally()
+    for tally in with_digits.values():
+        total.add(tally)
+    for tally in without.values():
+        empty.add(tally)
+    print_table(
+        f"Webcam-frame set (benchmarks/webcam_frames.py, seed {args.seed}, {args.count} frames)",
+        ("measure", "value", "target"),
+        [
+            ("digits read right", f"{pct(total.right, total.digits)} of {total.digits}", ">= 95%"),
+            ("  missed (no box)", pct(total.missed, total.digits), ""),
+            ("  misread", pct(total.misread, total.digits), ""),
+            ("false-digit rate, frames with no digit", f"{pct(empty.frames_with_false, empty.frames)} of {empty.frames}",
+             "<= 5%"),
+            ("extra boxes per frame with digits", f"{total.false_digits / max(total.frames, 1):.3f}", ""),
+        ],
+    )
+    rows = []
+    for name, tally in sorted(with_digits.items(), key=lambda kv: kv[1].right / max(kv[1].digits, 1)):
+        rows.append((name, tally.frames, tally.digits, pct(tally.right, tally.digits), tally.missed, tally.misread,
+                     tally.false_digits))
+    print_table("Frames with digits, per condition (worst first)",
+                ("condition", "frames", "digits", "read right", "missed", "misread", "extra boxes"), rows)
+    rows = [(name, tally.frames, pct(tally.frames_with_false, tally.frames), tally.false_digits)
+            for name, tally in sorted(without.items(), key=lambda kv: -kv[1].frames_with_false / max(kv[1].frames, 1))]
+    print_table("Frames without digits, per condition (worst first)",
+                ("condition", "frames", "with a false digit", "false digits"), rows)
+    top = sorted(total.confusions.items(), key=lambda kv: -kv[1])[:8]
+    if top:
+        print("\nmost frequent misreadings (written -> read): " + ", ".join(f"{a}->{b} x{n}" for (a, b), n in top))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
