@@ -1,0 +1,222 @@
+"""Benchmark the web exercise end to end: real server process, real websocket clients.
+
+    .venv/bin/python benchmarks/bench_server.py [--seconds 5]
+
+Starts ``digit-classifier serve --camera demo`` as a subprocess on a free port and prints
+a table: capture-to-client latency (1 and 5 clients, brain stopped / running the template
+at 30 Hz), CPU of the whole exercise (server + brain child, from /proc/<pid>/stat) idle
+and running, model upload to first frame after it, frames skipped by a slow client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import List, Tuple
+
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """utime+stime of ``pid`` and its descendants (the brain child), in seconds."""
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pending.extend(int(c) for c in children)
+        except (OSError, IndexError):
+            continue
+    return total
+
+
+async def send(ws, **fields) -> None:  # type: ignore[no-untyped-def]
+    await ws.send(json.dumps({"v": 1, **fields}))
+
+
+async def latencies(url: str, clients: int, seconds: float) -> List[float]:
+    """Capture-to-receive times (ms) of every view every client got."""
+    found: List[float] = []
+
+    async def one() -> None:
+        async with connect(url, max_size=None) as ws:
+            end = time.time() + seconds
+            while time.time() < end:
+                try:
+                    message = await asyncio.wait_for(ws.recv(), timeout=end - time.time())
+                except asyncio.TimeoutError:
+                    break
+                if isinstance(message, bytes) and message[0] == 1:
+                    captured = struct.unpack(">BBHIdd", message[:24])[4]
+                    found.append((time.time() - captured) * 1000)
+
+    await asyncio.gather(*(one() for _ in range(clients)))
+    return found
+
+
+async def cpu_while_connected(url: str, pid: int, seconds: float) -> float:
+    async with connect(url, max_size=None) as ws:
+        await asyncio.sleep(1.0)
+        start_cpu, start = tree_cpu_seconds(pid), time.monotonic()
+        end = time.time() + seconds
+        while time.time() < end:
+            try:
+                await asyncio.wait_for(ws.recv(), timeout=max(0.01, end - time.time()))
+            except asyncio.TimeoutError:
+                break
+        return (tree_cpu_seconds(pid) - start_cpu) / (time.monotonic() - start)
+
+
+async def control(url: str, **fields) -> None:  # type: ignore[no-untyped-def]
+    async with connect(url, max_size=None) as ws:
+        await send(ws, id="b", **fields)
+        while True:
+            message = await ws.recv()
+            if isinstance(message, str) and json.loads(message).get("id") == "b":
+                return
+
+
+def big_model() -> bytes:
+    from conftest import build_digit_model
+
+    return build_digit_model(metadata={"padding": "x" * 1_200_000})
+
+
+async def upload_to_first_frame(url: str, http: str) -> float:
+    """Seconds from the start of POST /api/model to the first digit after the model message."""
+    data = big_model()
+    async with connect(url, max_size=None) as ws:
+        loop = asyncio.get_running_loop()
+        start = time.monotonic()
+        request = urllib.request.Request(http + "/api/model?name=big.onnx", data=data, method="POST")
+        post = loop.run_in_executor(None, lambda: urllib.request.urlopen(request, timeout=60).read())
+        seen_model = False
+        while True:
+            message = await ws.recv()
+            if isinstance(message, str):
+                kind = json.loads(message)["type"]
+                seen_model = seen_model or kind == "model"
+                if seen_model and kind == "digit":
+                    elapsed = time.monotonic() - start
+                    await post
+                    return elapsed
+
+
+async def slow_client(url: str, seconds: float) -> Tuple[int, int]:
+    """(views received, views skipped by seq gaps) for a client reading 4 messages/s."""
+    received, skipped, last = 0, 0, None
+    async with connect(url, max_size=None) as ws:
+        end = time.time() + seconds
+        while time.time() < end:
+            message = await ws.recv()
+            if isinstance(message, bytes) and message[0] == 1:
+                seq = struct.unpack(">BBHIdd", message[:24])[3]
+                if last is not None and seq > last + 1:
+                    skipped += seq - last - 1
+                last, received = seq, received + 1
+                await asyncio.sleep(0.25)
+    return received, skipped
+
+
+def row(name: str, value: str, target: str = "", old: str = "") -> None:
+    print(f"| {name:<52} | {value:>16} | {target:>10} | {old:>10} |")
+
+
+def stats(values: List[float]) -> str:
+    if not values:
+        return "no views"
+    values = sorted(values)
+    return f"{statistics.median(values):.1f} / {values[int(0.95 * (len(values) - 1))]:.1f}"
+
+
+async def main(seconds: float) -> None:
+    port = free_port()
+    state = tempfile.mkdtemp(prefix="bench-server-")
+    command = [sys.executable, "-m", "exercise", "serve", "--camera", "demo", "--port", str(port)]
+    command += ["--state-dir", state]
+    if not (ROOT / "exercise" / "assets" / "default_model.onnx").exists():
+        model = Path(state) / "model.onnx"
+        from conftest import build_digit_model
+
+        model.write_bytes(build_digit_model())
+        command += ["--model", str(model)]
+    server = subprocess.Popen(command, cwd=str(ROOT), stdout=subprocess.PIPE, text=True)
+    url, http = f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}"
+    try:
+        assert server.stdout is not None
+        server.stdout.readline()  # the URL line: the server is up
+        await asyncio.sleep(1.0)
+        print(f"| {'measure':<52} | {'value':>16} | {'target':>10} | {'old':>10} |")
+        print(f"|{'-' * 54}|{'-' * 18}|{'-' * 12}|{'-' * 12}|")
+        for clients in (1, 5):
+            row(
+                f"latency ms median/p95, {clients} client(s), brain stopped",
+                stats(await latencies(url, clients, seconds)),
+                "p95<=25",
+                "34/52",
+            )
+        row(
+            "CPU cores idle (1 client, brain stopped)",
+            f"{await cpu_while_connected(url, server.pid, seconds):.3f}",
+            "<=0.01",
+            "0.08",
+        )
+        await control(url, type="set_frequency", hz=30)
+        await control(url, type="play")
+        await asyncio.sleep(2.0)
+        for clients in (1, 5):
+            row(
+                f"latency ms median/p95, {clients} client(s), brain at 30 Hz",
+                stats(await latencies(url, clients, seconds)),
+                "p95<=25",
+                "34/52",
+            )
+        row(
+            "CPU cores running (template 30 Hz, GUI 30 fps, 1 client)",
+            f"{await cpu_while_connected(url, server.pid, seconds):.3f}",
+            "<=0.15",
+            "1.28",
+        )
+        row(
+            "model upload (1.2 MB) to first frame after it, s",
+            f"{await upload_to_first_frame(url, http):.3f}",
+            "<=0.15",
+            "1.14",
+        )
+        received, skipped = await slow_client(url, seconds)
+        row("slow client (4 reads/s): views received / skipped", f"{received} / {skipped}")
+        await control(url, type="stop")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    asyncio.run(main(parser.parse_args().seconds))
