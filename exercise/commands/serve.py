@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled, after cleaning up
         pass
     except OSError as exc:
-        print(f"digit-classifier serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        print(
+            f"digit-classifier serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 2
     return 0
