@@ -1,6 +1,6 @@
 // Everything the page needs from CodeMirror 6, re-exported from one module so that
 // build.mjs can bundle it into static/vendor/codemirror.js (no npm or CDN at run time).
-export { EditorState, StateEffect, StateField, Compartment } from "@codemirror/state";
+export { Annotation, EditorState, StateEffect, StateField, Compartment } from "@codemirror/state";
 export {
   EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
   drawSelection, Decoration, gutter, GutterMarker,
