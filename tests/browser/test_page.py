@@ -165,6 +165,21 @@ def test_model_upload_good_then_bad_keeps_the_good_one(
     expect(page.locator(".model-error")).to_be_hidden()
 
 
+def test_model_dropped_on_the_panel_is_checked(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    # A file dragged from the desktop: a DataTransfer holding it, dropped on the dashed box.
+    transfer = page.evaluate_handle(
+        """() => {
+            const t = new DataTransfer();
+            t.items.add(new File([new Uint8Array([1, 2, 3, 4])], 'dropped.onnx'));
+            return t;
+        }"""
+    )
+    page.locator(".model-drop").dispatch_event("drop", {"dataTransfer": transfer})
+    expect(page.locator(".model-error")).to_contain_text("dropped.onnx")
+    expect(page.locator(".model-spec dd[data-key=file]")).not_to_contain_text("dropped.onnx")
+
+
 def test_play_shows_prints_and_digits_then_stop(page: Page, serve: ServerProcess) -> None:
     open_page(page, serve)
     type_code(page, PRINT_AND_SHOW)
