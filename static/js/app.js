@@ -40,7 +40,7 @@ class App {
     this.resetId = null; // a reset waiting for its `code` message
 
     this.console = new ConsolePanel($("console"));
-    this.editor = new CodeEditor($("editor"), () => this.scheduleSave());
+    this.editor = new CodeEditor($("editor"), () => this.scheduleSave(), () => this.play());
     this.cameraView = new CameraView($("camera-canvas"), $("camera-info"));
     this.inputView = new ModelInputView($("input-canvas"));
     this.result = new DigitResult($("digit"), $("bars"));
@@ -80,7 +80,8 @@ class App {
     });
     $("pad-read").addEventListener("click", () => this.readPad());
     document.addEventListener("keydown", (event) => {
-      if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      // The editor handles its own Ctrl+Enter (and marks the event handled).
+      if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && !event.defaultPrevented) {
         event.preventDefault();
         this.play();
       }

@@ -14,9 +14,10 @@ const fromServer = Annotation.define();
 export class CodeEditor {
   /**
    * Mounts an editor in `parent`. `onUserEdit(code)` is called after every change the
-   * user typed (not after setCode); the caller debounces the autosave.
+   * user typed (not after setCode); the caller debounces the autosave. `onRun()` is
+   * called for Ctrl+Enter (Cmd+Enter on a Mac), which would otherwise insert a line.
    */
-  constructor(parent, onUserEdit) {
+  constructor(parent, onUserEdit, onRun) {
     this.onUserEdit = onUserEdit;
     this.hasErrors = false;
     this.view = new EditorView({
@@ -37,7 +38,9 @@ export class CodeEditor {
           highlightSelectionMatches(),
           syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
           python(),
-          keymap.of([indentWithTab, ...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
+          keymap.of([
+            { key: "Mod-Enter", run: () => { onRun(); return true; }, preventDefault: true },
+            indentWithTab, ...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
           EditorView.updateListener.of((update) => this.changed(update)),
           EditorView.contentAttributes.of({ "aria-label": "Brain code (Python)" }),
         ],

@@ -196,6 +196,15 @@ def test_play_shows_prints_and_digits_then_stop(page: Page, serve: ServerProcess
     expect(page.locator("#stop")).to_be_disabled()
 
 
+def test_ctrl_enter_in_the_editor_plays_without_adding_a_line(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    type_code(page, IDLE_LOOP)
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
+    assert editor_code(page) == IDLE_LOOP
+    stop_brain(page)
+
+
 def test_pause_and_resume(page: Page, serve: ServerProcess) -> None:
     open_page(page, serve)
     type_code(page, IDLE_LOOP)
