@@ -58,6 +58,9 @@ def save(
         state["scheduler"] = scheduler.state_dict()
     if generator is not None:
         state["generator"] = generator.get_state()
+        # Dropout draws from the global generator: restoring it too makes a resumed run
+        # continue exactly as an uninterrupted one would.
+        state["torch_rng"] = torch.get_rng_state()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     torch.save(state, tmp)

@@ -49,7 +49,11 @@ def train(
     """One epoch over ``loader``; returns mean loss and accuracy on the (augmented) batches."""
     net.train()
     total_loss, correct, seen = 0.0, 0, 0
-    bar = tqdm(loader, desc=f"epoch {epoch} train", unit="batch", leave=False, disable=quiet)
+    # Redirected to a log file, a bar redrawn ten times a second is noise: redraw rarely.
+    interval = 0.1 if sys.stderr.isatty() else 30.0
+    bar = tqdm(
+        loader, desc=f"epoch {epoch} train", unit="batch", leave=False, disable=quiet, mininterval=interval
+    )
     for images, labels in bar:
         batch = data.to_float(images)
         if augment is not None:
@@ -177,6 +181,7 @@ def main(argv: Optional[List[str]] = None, args: Optional[argparse.Namespace] = 
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
         start_epoch = state["epoch"] + 1
         best_acc, stale = state["best_val_accuracy"], state["epochs_without_improvement"]
         print(
