@@ -6,6 +6,7 @@ leaves a screenshot in artifacts/screenshots/.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -34,6 +35,16 @@ IDLE_LOOP = """import HAL
 
 while True:
     image = HAL.getImage()
+"""
+
+SHOW_IMAGE = """import GUI
+import HAL
+import numpy as np
+
+while True:
+    image = np.zeros((100, 200, 3), np.uint8)
+    image[:, :100] = 255
+    GUI.showImage(image)
 """
 
 SYNTAX_ERROR = """import GUI
@@ -228,7 +239,21 @@ def test_measured_frequency_follows_the_target(page: Page, serve: ServerProcess)
         page.locator("#brain-target").fill(str(target))
         page.locator("#brain-target").press("Enter")
         page.wait_for_function(f"() => {{ const m = ({measured})(); return m >= {low} && m <= {high}; }}")
+    gui = "() => Number(document.querySelector('#gui-measured').textContent)"
+    page.locator("#gui-target").fill("8")
+    page.locator("#gui-target").press("Enter")
+    page.wait_for_function(f"() => {{ const m = ({gui})(); return m >= 6 && m <= 9; }}")
     stop_brain(page)
+
+
+def test_images_from_the_brain_replace_the_camera_view(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    type_code(page, SHOW_IMAGE)
+    page.locator("#play").click()
+    expect(page.locator("#camera-info")).to_contain_text("GUI.showImage")
+    expect(page.locator("#camera-info")).to_contain_text("200×100")
+    stop_brain(page)
+    expect(page.locator("#camera-info")).to_have_text(re.compile(r"^camera · "))
 
 
 def test_drawn_digit_is_read(page: Page, serve: ServerProcess) -> None:
@@ -307,7 +332,7 @@ def test_reset_then_the_template_reads_the_demo_digits(page: Page, serve: Server
     page.wait_for_function("(code) => window.exercise.editor.getCode() === code", arg=TEMPLATE)
     page.locator("#play").click()
     expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
-    expect(page.locator("#digit")).to_have_text(__import__("re").compile(r"^[0-9]$"), timeout=30_000)
+    expect(page.locator("#digit")).to_have_text(re.compile(r"^[0-9]$"), timeout=30_000)
     expect(page.locator("#input-canvas")).to_have_attribute("data-shown", "1")
     page.wait_for_function("() => window.exercise.cameraView.box !== null")
     # The screenshot (artifacts/screenshots/) shows a digit being read; docs/images/gui.png is one.
