@@ -55,3 +55,9 @@ $(ROS_VENV)/.ready: pyproject.toml docker/requirements-ros-venv.txt
 	$(ROS_VENV)/bin/pip install -q -r docker/requirements-ros-venv.txt
 	$(ROS_VENV)/bin/pip install -q --no-deps -e .
 	touch $@
+
+# The page's editor bundle (static/vendor/codemirror.js, committed): needs node and npm,
+# only when frontend/package.json changes. The browser tests: make test PYTEST_ARGS="-m browser".
+.PHONY: frontend
+frontend:
+	cd frontend && npm ci --no-audit --no-fund && npm run build
