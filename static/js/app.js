@@ -34,7 +34,7 @@ class App {
     this.clientId = null;
     this.dirty = false; // the editor holds edits the server has not acknowledged
     this.saveTimer = null;
-    this.saveIds = new Set();
+    this.saveIds = new Map(); // id of an unanswered save_code or play -> its type
     this.brainState = "stopped";
     this.cameraSpec = "";
     this.resetId = null; // a reset waiting for its `code` message
@@ -157,6 +157,7 @@ class App {
 
   onHello(msg) {
     this.clientId = msg.client || null;
+    this.saveIds.clear(); // commands sent on a dropped socket are never answered
     if (this.dirty) {
       // Edits typed while the server was away win over its copy: save them now.
       this.sendSave();
@@ -250,14 +251,26 @@ class App {
       this.connection.reconnectNow();
       return;
     }
-    if (this.saveIds.delete(msg.id) && this.saveIds.size === 0 && !this.saveTimer) {
+    if (this.saveIds.delete(msg.id)) this.saved();
+  }
+
+  /** A save (or a play, which saves first) was answered: "saved" once none is pending. */
+  saved() {
+    if (this.saveIds.size === 0 && !this.saveTimer) {
       this.dirty = false;
       this.showSaveState("saved");
     }
   }
 
   onError(msg) {
-    if (this.saveIds.delete(msg.id)) this.showSaveState("not saved", true);
+    const type = this.saveIds.get(msg.id);
+    if (type !== undefined) {
+      this.saveIds.delete(msg.id);
+      // play saves the code before checking it: a syntax error or a failed start still saved it.
+      const refused = msg.code === "protocol" || msg.code === "too_large";
+      if (type === "play" && !refused) this.saved();
+      else this.showSaveState("not saved", true);
+    }
     if (msg.code === "brain_syntax" && msg.line) this.editor.markError(msg.line, msg.message);
     const where = msg.line ? `line ${msg.line}: ` : "";
     this.console.note(`${where}${msg.message}`, "error");
@@ -280,7 +293,7 @@ class App {
     this.saveTimer = null;
     // play saves the code it is given, so it is also the autosave.
     const id = this.connection.send("play", { code: this.editor.getCode() });
-    if (id !== null) this.saveIds.add(id);
+    if (id !== null) this.saveIds.set(id, "play");
   }
 
   scheduleSave() {
@@ -299,7 +312,7 @@ class App {
       this.showSaveState("offline: saves when reconnected", true);
       return;
     }
-    this.saveIds.add(id);
+    this.saveIds.set(id, "save_code");
     this.showSaveState("saving…");
   }
 

@@ -314,6 +314,8 @@ def test_syntax_and_runtime_errors_are_marked_at_their_lines(page: Page, serve: 
     page.wait_for_function("() => document.querySelector('.cm-lintRange-error') !== null")
     assert error_line_numbers(page) == [3]
     expect(page.locator("#brain-state")).to_have_attribute("data-state", "stopped")
+    # Play saved the code before checking it: the page must not claim otherwise.
+    expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
 
     type_code(page, RUNTIME_ERROR)
     assert error_line_numbers(page) == []  # editing clears the stale mark
