@@ -115,7 +115,8 @@ class Child:
         )
 
     def output(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def interrupt(self, timeout: float) -> int:
@@ -128,8 +129,16 @@ class Child:
             tail = self.output()[-3000:]
             raise AssertionError(f"still running {timeout} s after SIGINT:\n{tail}") from None
 
+    def group_alive(self) -> bool:
+        """True while any process of the child's session is left (a brain child, a node)."""
+        try:
+            os.killpg(self.process.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
     def stop(self) -> None:
-        if self.process.poll() is None:
+        if self.group_alive():
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=10)
