@@ -1,0 +1,150 @@
+"""``digit-classifier run [CODE.py]``: run brain code headless, printing what it shows.
+
+The same runner as the browser's Play button (exercise.brain.runner), with the terminal as
+the GUI: the code's output goes to stdout/stderr, each new digit is printed when it changes,
+and the measured loop frequency once a second (on stderr, so stdout stays the code's own).
+Ctrl-C stops the brain and the camera cleanly. Exit status: 0 when the code ended or
+``--duration`` ran out, 1 when it failed, 130 after Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Optional, TextIO
+
+from exercise.brain.events import (
+    BrainEvent,
+    BrainFailed,
+    BrainState,
+    ConsoleLine,
+    ConsoleStream,
+    DigitShown,
+    FrequencyMeasured,
+    StateChanged,
+)
+from exercise.brain.pacing import check_frequency
+from exercise.brain.runner import DEFAULT_BRAIN_PATH, BrainRunner, default_code
+from exercise.exceptions import BrainError
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run brain code without the browser",
+        description="Run brain code (default: the template the browser starts with) on a camera, "
+        "printing its output, the digits it shows and the loop frequency. Ctrl-C stops it.",
+    )
+    parser.add_argument(
+        "code", nargs="?", metavar="CODE.py", help=f"brain code (default: {DEFAULT_BRAIN_PATH.name})"
+    )
+    parser.add_argument(
+        "--camera",
+        default="auto",
+        metavar="SOURCE",
+        help="demo, webcam[:N], file:PATH, ros:TOPIC or auto (default: auto, the first webcam else demo)",
+    )
+    parser.add_argument("--model", metavar="MODEL", help="ONNX model file (default: the bundled model)")
+    parser.add_argument(
+        "--frequency", type=float, default=30.0, metavar="HZ", help="loop frequency, 1 to 1000 (default: 30)"
+    )
+    parser.add_argument(
+        "--duration", type=float, metavar="S", help="stop after S seconds (default: run until Ctrl-C)"
+    )
+    parser.set_defaults(func=run, command="run")
+
+
+class TerminalView:
+    """Prints brain events; remembers whether the brain failed and when it ended."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self._out = out
+        self._err = err
+        self._digit: Optional[int] = None
+        self._seen_digit = False
+        self.failed = False
+        #: Set when the brain stopped by itself (ended, failed, crashed).
+        self.ended = threading.Event()
+
+    def __call__(self, event: BrainEvent) -> None:
+        if isinstance(event, ConsoleLine):
+            if event.stream is ConsoleStream.STDOUT:
+                print(event.text, file=self._out, flush=True)
+            elif event.stream is ConsoleStream.STDERR:
+                print(event.text, file=self._err, flush=True)
+            else:
+                print(f"[brain] {event.text}", file=self._err, flush=True)
+        elif isinstance(event, DigitShown):
+            if event.digit != self._digit or not self._seen_digit:
+                self._digit, self._seen_digit = event.digit, True
+                print(f"[digit] {format_digit(event)}", file=self._out, flush=True)
+        elif isinstance(event, FrequencyMeasured):
+            text = f"[frequency] {event.measured_hz:.1f} Hz (target {event.target_hz:g} Hz)"
+            print(text, file=self._err, flush=True)
+        elif isinstance(event, BrainFailed):
+            self.failed = True
+            where = f" (line {event.line})" if event.line is not None else ""
+            print(f"[brain] failed{where}: {event.message}", file=self._err, flush=True)
+        elif isinstance(event, StateChanged) and event.state is BrainState.STOPPED and event.reason:
+            self.ended.set()
+
+
+def format_digit(event: DigitShown) -> str:
+    """``4 (97%) at x=10 y=20 w=30 h=40``, or ``none``."""
+    if event.digit is None:
+        return "none"
+    text = str(event.digit)
+    if event.probabilities is not None:
+        text += f" ({event.probabilities[event.digit] * 100:.0f}%)"
+    if event.box is not None:
+        x, y, w, h = event.box
+        text += f" at x={x} y={y} w={w} h={h}"
+    return text
+
+
+def run(args: argparse.Namespace) -> int:
+    from exercise.cameras import open_camera
+
+    code = _read_code(args.code)
+    frequency = _checked(check_frequency, args.frequency)
+    if args.duration is not None and args.duration <= 0:
+        raise BrainError(f"--duration must be more than 0 seconds, got {args.duration:g}")
+    model_path = None
+    if args.model is not None:
+        from exercise.model import DigitModel
+
+        DigitModel.load(args.model)  # a bad model is refused here, with the reason
+        model_path = Path(args.model)
+    view = TerminalView(sys.stdout, sys.stderr)
+    camera = open_camera(args.camera)
+    camera.start()
+    runner = BrainRunner(camera, model_path, view, frequency_hz=frequency)
+    try:
+        print(f"[brain] camera {camera.spec}, {frequency:g} Hz; Ctrl-C stops", file=sys.stderr, flush=True)
+        runner.play(code)
+        view.ended.wait(args.duration)
+    except KeyboardInterrupt:
+        print("[brain] stopping (Ctrl-C)", file=sys.stderr, flush=True)
+        return 130
+    finally:
+        runner.close()
+        camera.stop()
+    return 1 if view.failed else 0
+
+
+def _read_code(path: Optional[str]) -> str:
+    if path is None:
+        return default_code()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BrainError(f"cannot read the brain code {path}: {exc}") from None
+
+
+def _checked(check: Any, value: float) -> float:
+    try:
+        return float(check(value))
+    except ValueError as exc:
+        raise BrainError(str(exc)) from None
