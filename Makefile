@@ -13,7 +13,7 @@ ROS_VENV := .venv-ros
 TORCH_SPEC ?= torch==2.13.0
 APT_PACKAGES := chromium chromium-driver python3-venv \
 	python3-rospy python3-rosmaster python3-roslaunch python3-cv-bridge python3-sensor-msgs \
-	python3-std-msgs rospack-tools rosbash python3-rostest python3-rostopic
+	python3-std-msgs rospack-tools rosbash python3-rostest python3-rostopic catkin
 
 .PHONY: serve test lint system-deps
 serve: $(VENV)/.runtime
@@ -50,10 +50,14 @@ $(VENV)/.dev: $(VENV)/.runtime
 
 # The ROS interpreter: Debian's python3 with its rospy/cv_bridge, plus our pure-Python
 # dependencies under numpy<2 (cv_bridge breaks on numpy 2).
-$(ROS_VENV)/.ready: pyproject.toml docker/requirements-ros-venv.txt
+# The nodes start under it when its bin/ is first on PATH (`source .venv-ros/bin/activate`);
+# the last line fails early if a wheel has replaced Debian's numpy 1.x or OpenCV.
+$(ROS_VENV)/.ready: pyproject.toml docker/requirements-ros-venv.txt | system-deps
 	/usr/bin/python3 -m venv --system-site-packages $(ROS_VENV)
 	$(ROS_VENV)/bin/pip install -q -r docker/requirements-ros-venv.txt
 	$(ROS_VENV)/bin/pip install -q --no-deps -e .
+	$(ROS_VENV)/bin/python -c "import numpy, cv2, cv_bridge, rospy, onnxruntime, exercise.ros.node; \
+		assert numpy.__version__.startswith('1.') and cv2.__file__.startswith('/usr/lib'), 'cv_bridge needs Debian numpy 1.x and cv2'"
 	touch $@
 
 # The page's editor bundle (static/vendor/codemirror.js, committed): needs node and npm,
