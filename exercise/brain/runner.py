@@ -366,6 +366,11 @@ class BrainRunner:
 
     ``on_event`` receives every :data:`~exercise.brain.events.BrainEvent` from the runner's
     event thread: a listener in an event loop must hop over with ``call_soon_threadsafe``.
+
+    ``memory_limit_mb`` is what the student's code may allocate: the child's address space
+    is capped at what it maps after loading Python, numpy, OpenCV, onnxruntime and the
+    model, plus this much. Going over it raises MemoryError in the code, reported as
+    "memory limit of N MB hit".
     """
 
     def __init__(

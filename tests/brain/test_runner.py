@@ -427,3 +427,41 @@ def _assert_usable(runner: BrainRunner, recorder: Recorder) -> None:
     stopped(recorder, since)
     assert not recorder.of(BrainFailed, since)
     assert os.path.exists("/proc/self")  # the test process itself is untouched
+
+
+def test_the_child_ends_when_the_server_dies_without_stopping_it() -> None:
+    import subprocess
+    import sys
+
+    script = code("""
+        import os, threading
+        import numpy as np
+        from exercise.brain.events import ConsoleLine
+        from exercise.cameras.base import CameraSource
+
+        from exercise.brain.runner import BrainRunner
+
+        class Camera(CameraSource):
+            def start(self): pass
+            def stop(self): pass
+
+        ready = threading.Event()
+        def on_event(event):
+            if isinstance(event, ConsoleLine) and event.text == "looping":
+                ready.set()
+        runner = BrainRunner(Camera("x"), None, on_event)
+        runner.play("print('looping')\\nwhile True:\\n    pass\\n")
+        ready.wait(30)
+        print(runner.pid, flush=True)
+        os._exit(0)  # the server dies: no stop(), no close()
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    child = int(result.stdout.strip())
+    assert wait_gone(child, timeout=5.0)
+
+
+def test_gui_rate_range(runner: BrainRunner) -> None:
+    runner.set_gui_rate(60)
+    for bad in (0, 61, float("nan")):
+        with pytest.raises(ValueError, match="between 1 and 60"):
+            runner.set_gui_rate(bad)
