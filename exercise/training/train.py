@@ -69,7 +69,7 @@ def train(
         total_loss += loss.item() * len(labels)
         correct += int((logits.argmax(1) == labels).sum())
         seen += len(labels)
-        bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.4f}")
+        bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.4f}", refresh=False)
         if dry_run:
             break
     return total_loss / max(seen, 1), correct / max(seen, 1)
@@ -199,7 +199,7 @@ def main(argv: Optional[List[str]] = None, args: Optional[argparse.Namespace] = 
     )
     saved_args = {k: v for k, v in vars(args).items() if k != "func"}
     for epoch in range(start_epoch, epochs + 1):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         train_loss, train_acc = train(
             net,
             loader,
@@ -225,6 +225,8 @@ def main(argv: Optional[List[str]] = None, args: Optional[argparse.Namespace] = 
             "val_accuracy": val_acc,
             "lr": scheduler.get_last_lr()[0],
             "seconds": seconds,
+            # CPU time of this process: comparable between runs on a shared, busy machine.
+            "cpu_seconds": time.process_time() - cpu_started,
         }
         with log_path.open("a") as stream:
             stream.write(json.dumps(row) + "\n")
@@ -270,6 +272,7 @@ def main(argv: Optional[List[str]] = None, args: Optional[argparse.Namespace] = 
         "test_accuracy": float(report.accuracy),
         "test_per_class_accuracy": [float(a) for a in report.per_class_accuracy],
         "train_seconds": sum(row["seconds"] for row in _read_log(log_path, 10**9)),
+        "train_cpu_seconds": sum(row.get("cpu_seconds", 0.0) for row in _read_log(log_path, 10**9)),
     }
     (out / "run.json").write_text(json.dumps(run, indent=2) + "\n")
     print(f"test accuracy of {out / checkpoints.BEST}: {report.accuracy:.4f} on {len(splits.test):,} images")
