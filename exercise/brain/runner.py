@@ -399,6 +399,10 @@ class BrainRunner:
         self._measured_hz = 0.0
         self._run: Optional[_Run] = None
         self._slot: Optional[FrameSlot] = None
+        # The last run's pump: Stop does not wait for it (it may sit in camera.wait_newer
+        # for up to _PUMP_WAKE), so the next Play and close() make sure it has ended
+        # before anything else touches the slot: the slot has exactly one writer.
+        self._last_pump: Optional[FramePump] = None
         self._closed = False
 
     # -- what listeners may read ----------------------------------------------------------
@@ -439,6 +443,7 @@ class BrainRunner:
         with self._command_lock:
             self._ensure_open()
             self._stop_locked("restarted with new code")
+            self._end_last_pump()
             if self._slot is None:
                 self._slot = FrameSlot.create(DEFAULT_CAPACITY)
             self._slot.clear()
@@ -455,6 +460,7 @@ class BrainRunner:
             child = ChildProcess(config, self._slot.fd)
             pump = FramePump(self._slot, self._camera, lambda: child.send({"cmd": "frame"}))
             run = _Run(child, pump, time.monotonic())
+            self._last_pump = pump
             with self._state_lock:
                 self._run = run
                 self._state = BrainState.RUNNING
@@ -531,6 +537,7 @@ class BrainRunner:
             if self._closed:
                 return
             self._stop_locked("")
+            self._end_last_pump()
             self._closed = True
             if self._slot is not None:
                 self._slot.close()
@@ -546,6 +553,12 @@ class BrainRunner:
     def _emit(self, event: BrainEvent) -> None:
         self._events.put(event)
 
+    def _end_last_pump(self) -> None:
+        pump, self._last_pump = self._last_pump, None
+        if pump is not None:
+            pump.request_stop()
+            pump.join(timeout=2 * _PUMP_WAKE + 1.0)
+
     def _stop_locked(self, reason: str) -> None:
         with self._state_lock:
             run = self._run
@@ -559,7 +572,6 @@ class BrainRunner:
         run.child.terminate()
         if run.reader is not None:
             run.reader.join(timeout=2.0)
-        run.pump.join(timeout=1.0)
         run.child.close()
         elapsed = time.monotonic() - run.started
         self._emit(ConsoleLine(ConsoleStream.SYSTEM, f"stopped after {elapsed:.1f} s"))
@@ -672,7 +684,6 @@ class BrainRunner:
             return  # Stop (or Play) took it away and reports the stop itself
         run.pump.request_stop()
         returncode = run.child.terminate(grace=0.0)  # what it forked; and reap it
-        run.pump.join(timeout=1.0)
         run.child.close()
         elapsed = time.monotonic() - run.started
         if outcome is not None and outcome["t"] == "finished":
