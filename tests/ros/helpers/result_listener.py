@@ -6,7 +6,8 @@ Subscribes to NODE/digit, NODE/probabilities, NODE/frequency and NODE/annotated 
 returns once it has N digit messages equal to D (any digit when D is omitted), one
 frequency and one annotated image, or after S seconds. Prints one JSON object:
 ``{"digits": [...], "probabilities": [[...], ...], "frequencies": [...],
-"annotated": {"width", "height", "encoding", "frame_id", "mean"} or null, "truth": [...]}``.
+"annotated": {"width", "height", "encoding", "frame_id", "mean"} or null, "truth": [...],
+"pairs": [[digit, truth], ...]}``.
 """
 
 import argparse
@@ -32,15 +33,21 @@ def main():
     lock = threading.Lock()
     done = threading.Event()
     result = {"digits": [], "probabilities": [], "frequencies": [], "annotated": None, "truth": []}
+    result["pairs"] = []
 
     def check():
-        matching = [d for d in result["digits"] if args.digit is None or d == args.digit]
+        if args.truth:
+            matching = [p for p in result["pairs"] if p[1] != -1]
+        else:
+            matching = [d for d in result["digits"] if args.digit is None or d == args.digit]
         if len(matching) >= args.count and result["frequencies"] and result["annotated"]:
             done.set()
 
     def on_digit(message):
         with lock:
             result["digits"].append(message.data)
+            if result["truth"]:  # (digit read, digit the demo camera showed last)
+                result["pairs"].append([message.data, result["truth"][-1]])
             check()
 
     def on_probabilities(message):
