@@ -82,7 +82,8 @@ class Collector:
                         return event
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError("no such event")
+                    seen = "\n".join(repr(e)[:160] for e in self.events[-20:])
+                    raise TimeoutError(f"no such event; the last ones:\n{seen}")
                 self.changed.wait(left)
 
 

@@ -59,7 +59,7 @@ class FrameSlot:
     def create(cls, capacity: int = DEFAULT_CAPACITY) -> FrameSlot:
         """A new empty slot; pass ``slot.fd`` (inheritable) and ``capacity`` to the child."""
         if hasattr(os, "memfd_create"):
-            fd = os.memfd_create("brain-frames", 0)
+            fd = os.memfd_create("brain-frames", os.MFD_CLOEXEC)  # pass_fds hands it to the child
         else:  # pragma: no cover - macOS and friends
             handle, path = tempfile.mkstemp(prefix="brain-frames-")
             os.unlink(path)
