@@ -59,3 +59,19 @@ def test_meter_reports_once_a_window_from_tick_intervals() -> None:
     meter.restart()
     assert meter.tick(100.0) is None
     assert meter.tick(101.0) == pytest.approx(1.0)
+
+
+def test_a_short_delay_at_a_high_rate_is_made_up_not_lost() -> None:
+    pacer = Pacer(500.0, now=0.0)  # 2 ms period
+    pacer.tick_started(0.0)
+    pacer.tick_started(0.007)  # the scheduler held us 5 ms: within the catch-up window
+    # The schedule is kept: the next tick is due at 4 ms (already past), so ticks follow at
+    # once until the loop is back on time, and the average rate stays 500 Hz.
+    assert pacer.next_deadline() == pytest.approx(0.004)
+
+
+def test_a_long_delay_at_a_high_rate_reanchors() -> None:
+    pacer = Pacer(500.0, now=0.0)
+    pacer.tick_started(0.0)
+    pacer.tick_started(0.050)  # 48 ms late: far past the catch-up window
+    assert pacer.next_deadline() == pytest.approx(0.052)
