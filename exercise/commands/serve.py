@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         serve(config)
-    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled, after cleaning up
+    except KeyboardInterrupt:  # Ctrl-C before the server was up; once up, serve returns
         pass
     except OSError as exc:
         print(

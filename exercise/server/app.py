@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
 import sys
 import threading
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, List, Optional
+from typing import Any, AsyncIterator, Callable, Dict, List, Optional
 from urllib.parse import parse_qsl, quote
 
 import uvicorn
@@ -191,6 +192,9 @@ def serve(
 ) -> None:
     """Run the exercise until SIGINT/SIGTERM (main thread) or until ``stop`` is set.
 
+    Returns normally after either signal, once the brain child is stopped and the camera
+    released; the signal handlers found are put back. ``stop`` is set on return.
+
     Prints the URL. ``on_ready`` is called (from a worker thread) once the server accepts
     connections; ``exercise.address`` and ``exercise.url`` are set by then. Raises
     CameraError/ModelError when the exercise cannot be opened, OSError when the port is taken.
@@ -212,23 +216,7 @@ def serve(
     host, port = sock.getsockname()[:2]
     exercise.address = (host, port)
     exercise.url = page_url(config.host, port, token)
-    server: Optional[uvicorn.Server] = None
-
-    def started() -> None:
-        loop = asyncio.get_running_loop()
-        if stop is not None:
-            loop.run_in_executor(None, _stop_when_set, stop)
-        if config.autostart:
-            loop.run_in_executor(None, _autostart, exercise)
-        if on_ready is not None:
-            loop.run_in_executor(None, on_ready, exercise)
-
-    def _stop_when_set(event: threading.Event) -> None:
-        event.wait()
-        if server is not None:
-            server.should_exit = True
-
-    app = build_app(exercise, token, on_started=started)
+    app = build_app(exercise, token, on_started=lambda: _on_started(exercise, config, on_ready))
     uv_config = uvicorn.Config(
         app,
         ws=websocket_impl(),
@@ -239,14 +227,66 @@ def serve(
         timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(uv_config)
+    if stop is not None:
+        # A daemon thread, not the loop's executor: asyncio.run waits for the executor's
+        # threads at shutdown, and this one only ends when ``stop`` is set.
+        threading.Thread(target=_stop_when_set, args=(stop, server), name="serve stop", daemon=True).start()
     print(f"digit-classifier: the exercise is at {exercise.url}", flush=True)
+    previous = _quiet_signals(server)
     try:
         server.run(sockets=[sock])
     finally:
-        exercise.close()
-        sock.close()
-        if stop is not None:
-            stop.set()  # ends the watcher thread when the server ended another way
+        try:
+            exercise.close()
+            sock.close()
+        finally:
+            _restore_signals(previous)
+            if stop is not None:
+                stop.set()  # ends the watcher thread when the server ended another way
+
+
+#: The signals that end ``serve`` cleanly.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _quiet_signals(server: uvicorn.Server) -> Dict[int, Any]:
+    """Make SIGINT/SIGTERM only ask ``server`` to exit, for as long as ``serve`` runs.
+
+    uvicorn installs its own handlers while it runs and, once shut down, raises the signal
+    it caught again for the handler it found, which was the default one: SIGTERM's would
+    kill the process before the exercise is closed (brain child, camera). With these in
+    place the re-raised signal lands here and ``serve`` returns normally. Returns the
+    handlers to put back with :func:`_restore_signals` (nothing outside the main thread,
+    where signals cannot be handled).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def ask_exit(signum: int, frame: Any) -> None:
+        server.should_exit = True
+
+    return {sig: signal.signal(sig, ask_exit) for sig in STOP_SIGNALS}
+
+
+def _restore_signals(previous: Dict[int, Any]) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+def _stop_when_set(event: threading.Event, server: uvicorn.Server) -> None:
+    event.wait()
+    server.should_exit = True
+
+
+def _on_started(
+    exercise: Exercise, config: ServerConfig, on_ready: Optional[Callable[[Exercise], None]]
+) -> None:
+    """From the lifespan: autostart and ``on_ready`` in worker threads (both end by themselves)."""
+    loop = asyncio.get_running_loop()
+    if config.autostart:
+        loop.run_in_executor(None, _autostart, exercise)
+    if on_ready is not None:
+        loop.run_in_executor(None, on_ready, exercise)
 
 
 def _autostart(exercise: Exercise) -> None:

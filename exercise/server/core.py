@@ -191,6 +191,11 @@ class Exercise:
     def gui_fps(self) -> float:
         return self._gui_fps
 
+    @property
+    def brain_pid(self) -> Optional[int]:
+        """The brain child's process id while it runs (diagnostics, benchmarks), else None."""
+        return self._runner.pid
+
     def model_dict(self) -> Dict[str, Any]:
         return self._model.spec.to_dict()
 
@@ -256,11 +261,15 @@ class Exercise:
         self._changed(SettingsChanged())
 
     def reset(self, origin: Optional[str] = None) -> None:
-        """Stop the brain and put the default template back."""
+        """Stop the brain and put the default template back.
+
+        The template goes to every tab, the one that asked included: its ``CodeChanged``
+        has no origin (``origin`` is accepted for symmetry with the other commands).
+        """
         with self._lock:
             self._runner.stop()
             self._store_code(self._default_code)
-        self._changed(CodeChanged(self._default_code, origin))
+        self._changed(CodeChanged(self._default_code, None))
         self._changed(SettingsChanged())
 
     def save_code(self, code: str, origin: Optional[str] = None) -> None:

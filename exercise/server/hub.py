@@ -258,7 +258,8 @@ class Hub:
 
     def _on_change(self, change: ExerciseChange) -> None:
         if isinstance(change, CodeChanged):
-            # the tab that saved already has the code; every other tab gets it
+            # the tab that saved already has the code; every other tab gets it (a reset
+            # has no origin, so it reaches every tab, the one that asked included)
             self.broadcast(p.code_message(change.code, change.origin), exclude=change.origin)
         elif isinstance(change, ModelChanged):
             self.broadcast(p.model_message(change.spec))

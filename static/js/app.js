@@ -37,7 +37,6 @@ class App {
     this.saveIds = new Map(); // id of an unanswered save_code or play -> its type
     this.brainState = "stopped";
     this.cameraSpec = "";
-    this.resetId = null; // a reset waiting for its `code` message
 
     this.console = new ConsolePanel($("console"));
     this.editor = new CodeEditor($("editor"), () => this.scheduleSave(), () => this.play());
@@ -67,7 +66,7 @@ class App {
     );
     $("reset").addEventListener("click", () => {
       if (window.confirm("Replace your code with the default template? Save it first if you want to keep it.")) {
-        this.resetId = this.connection.send("reset");
+        this.connection.send("reset");
       }
     });
     $("save").addEventListener("click", () => this.download());
@@ -170,14 +169,14 @@ class App {
   }
 
   onCode(msg) {
-    // Our own change echoed back is skipped, except the template our Reset asked for.
+    // Our own save echoed back is skipped; a Reset's template has no origin and applies here too.
     const own = msg.origin !== null && msg.origin !== undefined && msg.origin === this.clientId;
-    if (own && this.resetId === null) return;
-    this.resetId = null;
+    if (own) return;
     if (typeof msg.code !== "string") return;
     this.editor.setCode(msg.code);
     this.dirty = false;
     clearTimeout(this.saveTimer);
+    this.saveTimer = null;
     this.showSaveState("saved");
   }
 
@@ -241,16 +240,6 @@ class App {
   }
 
   onAck(msg) {
-    if (msg.id === this.resetId) {
-      this.resetId = null;
-      // The template came back to the other tabs but not to this one (the server leaves
-      // the tab that asked out of `code` broadcasts): the next hello carries it.
-      this.dirty = false;
-      clearTimeout(this.saveTimer);
-      this.saveTimer = null;
-      this.connection.reconnectNow();
-      return;
-    }
     if (this.saveIds.delete(msg.id)) this.saved();
   }
 

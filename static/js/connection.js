@@ -61,19 +61,6 @@ export class Connection {
     return true;
   }
 
-  /**
-   * Drops the socket and connects again at once: the server's hello then brings the
-   * whole state and code again (a resync, for answers the server does not send this tab).
-   */
-  reconnectNow() {
-    const old = this.socket;
-    this.socket = null; // its onclose must not schedule a second retry
-    if (old) old.close(1000, "resync");
-    clearTimeout(this.retryTimer);
-    this.attempt = 0;
-    this.open();
-  }
-
   open() {
     // After a drop the indicator stays on "reconnecting" until the socket is open again.
     if (this.status !== Status.RECONNECTING) this.setStatus(Status.CONNECTING);

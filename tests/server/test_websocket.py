@@ -133,6 +133,17 @@ def test_reset_puts_the_template_back(server):
     assert "GUI" in code["code"]
 
 
+def test_reset_reaches_the_tab_that_asked(server):
+    with server.connect() as ws:
+        send(ws, type="save_code", code="# mine\n", id=1)
+        receive_until(ws, of_type("ack", id=1))
+        send(ws, type="reset", id=2)
+        code, seen = receive_until(ws, of_type("code"))
+    assert code["origin"] is None and code["code"] == server.exercise.code and "GUI" in code["code"]
+    # its own save was not echoed back to it
+    assert not any(of_type("code", code="# mine\n")(m) for m in seen)
+
+
 def test_a_foreign_origin_is_refused(server):
     with pytest.raises(InvalidStatus) as info:
         server.connect(origin="http://evil.example")
