@@ -39,6 +39,9 @@ class DigitShown:
     digit: Optional[int]
     probabilities: Optional[List[float]]  # 10 values summing to 1, or None
     box: Optional[Tuple[int, int, int, int]]  # x, y, w, h in the camera frame
+    #: seq of the camera frame the brain had read last (HAL.getImage) when it showed
+    #: this digit, 0 if none; lets a client match the digit to the view it belongs to.
+    frame_seq: int = 0
 
 
 @dataclass(frozen=True)

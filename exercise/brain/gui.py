@@ -42,6 +42,7 @@ class Gui:
             "digit": check_digit(digit),
             "probabilities": check_probabilities(probabilities),
             "box": check_box(box),
+            "frame_seq": self._last_frame()[0],
         }
         self._send("digit", message, None)
 

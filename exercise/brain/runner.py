@@ -652,6 +652,7 @@ class BrainRunner:
                 None if digit is None else int(digit),
                 None if probabilities is None else [float(p) for p in probabilities][:10],
                 None if box is None else (int(box[0]), int(box[1]), int(box[2]), int(box[3])),
+                int(message.get("frame_seq", 0)),
             )
         if kind == "input" and array is not None and array.shape == (28, 28):
             return InputShown(array)

@@ -278,7 +278,7 @@ class Hub:
 
     def _on_brain_event(self, event: BrainEvent) -> None:
         if isinstance(event, DigitShown):
-            text = p.encode(p.digit_message(event.digit, event.probabilities, event.box, 0))
+            text = p.encode(p.digit_message(event.digit, event.probabilities, event.box, event.frame_seq))
             for client in self.clients.values():
                 client.offer_digit(text)
         elif isinstance(event, ImageShown):

@@ -195,3 +195,20 @@ def test_a_bad_camera_spec_keeps_the_camera(server):
         error, _ = receive_until(ws, of_type("error", id=1), timeout=20)
     assert error["code"] == "camera"
     assert server.exercise.camera.spec.startswith("demo")
+
+
+def test_digit_carries_the_seq_of_the_frame_the_brain_read(server):
+    code = (
+        "import GUI, HAL\n"
+        "while True:\n"
+        "    image = HAL.getImage()\n"
+        "    GUI.showDigit(int(image[0, 0, 0]) % 10, None, None)\n"
+    )
+    with server.connect() as ws:
+        send(ws, type="play", code=code, id=1)
+        first, _ = receive_until(ws, of_type("digit"), timeout=20)
+        later, _ = receive_until(ws, lambda m: of_type("digit")(m) and m["seq"] > first["seq"], timeout=10)
+        view, _ = receive_until(ws, binary_of_kind(1))
+    assert first["seq"] >= 1
+    # the camera's seq, as the views count it: close to the newest view's
+    assert abs(header(view)[3] - later["seq"]) < 30
