@@ -20,14 +20,13 @@ Published (names relative to the node, so ``/exercise/digit`` for a node called 
 second while running) and ``~annotated`` (sensor_msgs/Image, the newest camera frame with
 the digit's box, at ``~image_rate`` while someone subscribes).
 
-Shutdown: SIGINT/SIGTERM go to the server (rospy's handlers are off); ``rosnode kill``
-and other rospy shutdowns send this process SIGINT, so both end the same way.
+Shutdown: SIGINT/SIGTERM go to the server (rospy's handlers are off), which stops the
+brain and the camera and returns; ``rosnode kill`` and other rospy shutdowns set the
+server's ``stop`` event, which ends it the same way.
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -159,34 +158,6 @@ def _publish_images_until(
             rospy.logwarn_throttle(10.0, f"annotated image not published: {error}")
 
 
-class _ServerStopper:
-    """Stops ``serve`` from rospy's shutdown hook by signalling this process.
-
-    ``serve`` ends on SIGINT/SIGTERM; raising SIGINT is the one way in that works at any
-    point of its life. (Its ``stop`` event would do too, but setting it is not enough
-    while the server is already shutting down after a signal.)
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._serving = True
-
-    def on_rospy_shutdown(self) -> None:
-        with self._lock:
-            if self._serving:
-                self._serving = False
-                os.kill(os.getpid(), signal.SIGINT)
-
-    def served(self) -> None:
-        """Call once ``serve`` returned: a later rospy shutdown must not signal any more."""
-        with self._lock:
-            self._serving = False
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> int:
     """Run the node until SIGINT/SIGTERM or rospy shutdown. 2 when the exercise cannot start."""
     import rospy
@@ -194,14 +165,11 @@ def main() -> int:
     from exercise.server.app import serve
 
     rospy.init_node("exercise", disable_signals=True)
-    # SIGTERM (roslaunch's second try, docker stop) ends the node like SIGINT: the server
-    # re-raises the signal it caught once it has stopped, and the default SIGTERM action
-    # would then kill the process before the exercise is closed (its brain child stopped).
-    signal.signal(signal.SIGTERM, _interrupt)
     params = read_params(rospy)
-    stop = threading.Event()  # ends the annotated-image thread
-    stopper = _ServerStopper()
-    rospy.on_shutdown(stopper.on_rospy_shutdown)
+    # Ends the server (serve watches it; SIGINT/SIGTERM end serve cleanly by themselves)
+    # and the annotated-image thread; serve sets it when it returns.
+    stop = threading.Event()
+    rospy.on_shutdown(stop.set)
     results = ResultPublisher(rospy)
 
     def on_ready(exercise: Any) -> None:
@@ -216,14 +184,13 @@ def main() -> int:
             ).start()
 
     try:
-        serve(server_config(params), on_ready=on_ready)
+        serve(server_config(params), on_ready=on_ready, stop=stop)
     except (ExerciseError, OSError) as error:
         rospy.logfatal(f"the exercise cannot start: {error}")
         return 2
-    except KeyboardInterrupt:  # SIGINT/SIGTERM, re-raised by the server once it has stopped
+    except KeyboardInterrupt:  # Ctrl-C before the server was up
         return 0
     finally:
-        stopper.served()
         stop.set()
         rospy.signal_shutdown("exercise stopped")
     return 0
