@@ -54,6 +54,8 @@ DETECT_THRESHOLD = 0.16
 #: A blob counts only if its typical (median) stroke pixel is at least this dark: pencil
 #: and blue ink pass, a thumb or a soft shadow on the sheet does not.
 INK_STRONG = 0.40
+#: INK_STRONG at detection resolution, where thin strokes look fainter.
+DETECT_STRONG = 0.27
 #: Below this contrast the normalised image is pure black (paper grain, JPEG noise).
 INK_FLOOR = 0.10
 
@@ -80,7 +82,8 @@ STACK_OVERLAP = 0.5
 MAX_BACKGROUND_SPREAD = 1.2
 #: Padding around the box for that test, as a fraction of the digit height.
 SURROUND_PADDING_FRACTION = 0.2
-#: Pixels sampled to find the grey level most of a padded box has.
+#: Pixels sampled to find the grey level most of a box has (a few thousand give the
+#: median to within a grey level, at any digit size).
 MINORITY_SAMPLES = 2000
 
 # --- MNIST's recipe -------------------------------------------------------------------
@@ -275,27 +278,42 @@ def stack_heads(stats: np.ndarray, heads: List[int], max_height: float) -> List[
 
     Each group's first label is its tallest component.
     """
-    groups = [[head] for head in sorted(heads, key=lambda i: -int(stats[i, cv2.CC_STAT_HEIGHT]))]
-    merged = True
-    while merged and len(groups) > 1:
-        merged = False
-        boxes = [union_box(stats, group) for group in groups]
-        for a in range(len(groups)):
-            for b in range(a + 1, len(groups)):
-                (ax, ay, aw, ah), (bx, by, bw, bh) = boxes[a], boxes[b]
-                overlap_x = min(ax + aw, bx + bw) - max(ax, bx)
-                gap_y = max(ay, by) - min(ay + ah, by + bh)
-                height = max(ay + ah, by + bh) - min(ay, by)
-                if (
-                    overlap_x >= STACK_OVERLAP * min(aw, bw)
-                    and gap_y <= MERGE_MARGIN_FRACTION * max(ah, bh)
-                    and height <= max_height
-                ):
-                    groups[a].extend(groups.pop(b))
-                    merged = True
-                    break
-            if merged:
-                break
+    order = sorted(heads, key=lambda i: -int(stats[i, cv2.CC_STAT_HEIGHT]))
+    groups = [[head] for head in order]
+    # Group boxes as x0, y0, x1, y1 rows; merging two rows keeps their union in the first.
+    boxes = np.array([[stats[i, 0], stats[i, 1], stats[i, 0] + stats[i, 2], stats[i, 1] + stats[i, 3]]
+                      for i in order], dtype=np.float64).reshape(-1, 4)
+    # Most frames have nothing to stack: one vectorised look at all pairs says so.
+    left, top, right, bottom = (boxes[:, i : i + 1] for i in range(4))
+    overlap_x = np.minimum(right, right.T) - np.maximum(left, left.T)
+    narrower = np.minimum(right - left, (right - left).T)
+    gap_y = np.maximum(top, top.T) - np.minimum(bottom, bottom.T)
+    stackable = (overlap_x >= STACK_OVERLAP * narrower) & (gap_y <= MERGE_MARGIN_FRACTION * max_height)
+    np.fill_diagonal(stackable, False)
+    if not stackable.any():
+        return groups
+    index = 0
+    while index < len(groups):
+        x0, y0, x1, y1 = boxes[index]
+        others = boxes[index + 1 :]
+        overlap_x = np.minimum(x1, others[:, 2]) - np.maximum(x0, others[:, 0])
+        narrower = np.minimum(x1 - x0, others[:, 2] - others[:, 0])
+        gap_y = np.maximum(y0, others[:, 1]) - np.minimum(y1, others[:, 3])
+        taller = np.maximum(y1 - y0, others[:, 3] - others[:, 1])
+        height = np.maximum(y1, others[:, 3]) - np.minimum(y0, others[:, 1])
+        stacked = np.flatnonzero(
+            (overlap_x >= STACK_OVERLAP * narrower)
+            & (gap_y <= MERGE_MARGIN_FRACTION * taller)
+            & (height <= max_height)
+        )
+        if len(stacked) == 0:
+            index += 1
+            continue
+        other = index + 1 + int(stacked[0])
+        groups[index].extend(groups.pop(other))
+        boxes[index] = [min(x0, boxes[other, 0]), min(y0, boxes[other, 1]),
+                        max(x1, boxes[other, 2]), max(y1, boxes[other, 3])]
+        boxes = np.delete(boxes, other, axis=0)  # then look at this grown group again
     return groups
 
 
@@ -362,7 +380,10 @@ def find_sightings(contrast: np.ndarray) -> List[Tuple[Box, np.ndarray]]:
             continue
         x, y, w, h = box
         window = labels[y : y + h, x : x + w]
-        sightings.append((box, np.isin(window, group) if len(group) > 1 else window == group[0]))
+        sighting = np.isin(window, group) if len(group) > 1 else window == group[0]
+        # A cheap first look at the ink's strength saves re-measuring most clutter sharp.
+        if np.median(contrast[y : y + h, x : x + w][sighting]) >= DETECT_STRONG * 255:
+            sightings.append((box, sighting))
     return sightings
 
 
@@ -373,9 +394,6 @@ class Measured:
     blob: InkBlob
     #: Median contrast of its ink, 0..255.
     contrast: float
-    #: Mean grey level of its ink and of the background under it.
-    ink_grey: float
-    paper_grey: float
 
 
 def refine(
@@ -399,30 +417,28 @@ def refine(
     mask = cv2.bitwise_and(ink_mask(contrast), ink_mask(contrast), mask=near)
     if cv2.countNonZero(mask) == 0:
         return None
-    ink_grey = cv2.mean(local_grey, mask=mask)[0]
-    paper_grey = cv2.mean(local_background, mask=mask)[0]
     tx, ty, tw, th = cv2.boundingRect(mask)
     mask = mask[ty : ty + th, tx : tx + tw] > 0
     contrast = contrast[ty : ty + th, tx : tx + tw]
     median = float(np.median(contrast[mask]))
     if median < INK_STRONG * 255:
         return None
-    return Measured(InkBlob((left + tx, top + ty, tw, th), mask, contrast), median, ink_grey, paper_grey)
+    return Measured(InkBlob((left + tx, top + ty, tw, th), mask, contrast), median)
 
 
-def ink_is_minority(detect: np.ndarray, box: Box, ink_grey: float, paper_grey: float) -> bool:
+def ink_is_minority(detect: np.ndarray, background: np.ndarray, box: Box, sighting: np.ndarray) -> bool:
     """True when most of the padded box has the background's grey, not the ink's.
 
     Writing covers a minority of the paper around it. This tells dark writing on paper
     from the paper between two dark digits, which the light-ink search also sees as a
     bright blob on a "dark" background, and the other way round on a blackboard.
+    All at detection resolution: ``background`` is that polarity's estimate.
     """
     x, y, w, h = box
-    pad = int(SURROUND_PADDING_FRACTION * h)
-    patch = detect[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad]
-    # A few thousand pixels give the median to within a grey level, at any digit size.
-    step = max(1, int(np.sqrt(patch.size / MINORITY_SAMPLES)))
-    median = float(np.median(patch[::step, ::step]))
+    where = sighting.astype(np.uint8)
+    ink_grey = cv2.mean(detect[y : y + h, x : x + w], mask=where)[0]
+    paper_grey = cv2.mean(background[y : y + h, x : x + w], mask=where)[0]
+    median = box_median(detect, box, SURROUND_PADDING_FRACTION)
     return abs(median - paper_grey) < abs(median - ink_grey)
 
 
@@ -431,18 +447,52 @@ def boxes_overlap(a: Box, b: Box) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
-def resolve_polarities(dark: List[InkBlob], light: List[InkBlob]) -> List[InkBlob]:
-    """Both polarities' blobs, where overlapping ones keep only the larger box.
+def box_contains(outer: Box, inner: Box) -> bool:
+    """True when ``inner`` lies entirely inside ``outer``."""
+    return (
+        outer[0] <= inner[0]
+        and outer[1] <= inner[1]
+        and inner[0] + inner[2] <= outer[0] + outer[2]
+        and inner[1] + inner[3] <= outer[1] + outer[3]
+    )
 
-    The holes of a dark digit (inside a 0, 6, 8) are light blobs inside its box, and the
-    other way round, so the larger one is the digit.
+
+def box_median(grey: np.ndarray, box: Box, padding: float = 0.0) -> float:
+    """The grey level most of the box (grown by ``padding`` x its height) has, sampled."""
+    x, y, w, h = box
+    pad = int(padding * h)
+    patch = grey[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad]
+    step = max(1, int(np.sqrt(patch.size / MINORITY_SAMPLES)))
+    return float(np.median(patch[::step, ::step]))
+
+
+def ink_grey(grey: np.ndarray, blob: InkBlob) -> float:
+    """Mean grey level of a blob's ink in the working image."""
+    x, y, w, h = blob.box
+    return float(cv2.mean(grey[y : y + h, x : x + w], mask=blob.mask.astype(np.uint8))[0])
+
+
+def wins_over(grey: np.ndarray, blob: InkBlob, rival: InkBlob) -> bool:
+    """Whether ``blob`` rather than ``rival`` (the other polarity, overlapping) is the writing.
+
+    When one box holds the other (a digit and its hole, a digit and the paper around it),
+    the writing is the one whose grey is the minority in the outer box. Otherwise the
+    larger box wins: the smaller is the paper between strokes.
     """
-    kept: List[InkBlob] = []
-    for blob in dark + light:
-        area = blob.box[2] * blob.box[3]
-        rivals = [other for other in dark + light if other is not blob and boxes_overlap(blob.box, other.box)]
-        if all(area >= other.box[2] * other.box[3] for other in rivals):
-            kept.append(blob)
+    if box_contains(blob.box, rival.box) or box_contains(rival.box, blob.box):
+        outer = blob if box_contains(blob.box, rival.box) else rival
+        around = box_median(grey, outer.box)
+        return abs(ink_grey(grey, blob) - around) >= abs(ink_grey(grey, rival) - around)
+    return blob.box[2] * blob.box[3] >= rival.box[2] * rival.box[3]
+
+
+def resolve_polarities(grey: np.ndarray, dark: List[InkBlob], light: List[InkBlob]) -> List[InkBlob]:
+    """Both polarities' blobs, keeping of a dark and a light blob that overlap only the writing."""
+    kept = []
+    for mine, theirs in ((dark, light), (light, dark)):
+        for blob in mine:
+            if all(wins_over(grey, blob, other) for other in theirs if boxes_overlap(blob.box, other.box)):
+                kept.append(blob)
     return kept
 
 
@@ -561,15 +611,13 @@ def find_digits(grey: np.ndarray) -> List[InkBlob]:
         background, small_background = estimate_background(detect, light_ink)
         blobs = []
         for box, sighting in find_sightings(ink_contrast(detect, background, light_ink)):
+            if not ink_is_minority(detect, background, box, sighting):
+                continue
             measured = refine(grey, background, box, sighting, light_ink)
-            if (
-                measured is not None
-                and has_even_surround(box, measured.contrast, small_background, light_ink)
-                and ink_is_minority(detect, box, measured.ink_grey, measured.paper_grey)
-            ):
+            if measured is not None and has_even_surround(box, measured.contrast, small_background, light_ink):
                 blobs.append(measured.blob)
         found.append(blobs)
-    blobs = resolve_polarities(found[0], found[1])
+    blobs = resolve_polarities(grey, found[0], found[1])
     return sorted(blobs, key=lambda blob: blob.box[0] + blob.box[2] / 2.0)
 
 
