@@ -66,7 +66,7 @@ MAX_HEIGHT_FRACTION = 0.92
 #: Widest digit relative to its height (a slanted 4 or 7 under perspective).
 MAX_ASPECT = 1.6
 #: Ink fraction of the bounding box: below is a scribble or a frame, above is a blob.
-MIN_FILL = 0.06
+MIN_FILL = 0.03
 MAX_FILL = 0.8
 #: Narrow shapes (a "1") may be solid: height/width above this lifts MAX_FILL.
 NARROW_ASPECT = 2.5
@@ -572,7 +572,16 @@ def mnist_image(blob: InkBlob) -> np.ndarray:
     intensity = digit_intensity(blob)
     work = fit_into_box(intensity, MNIST_BOX * STROKE_WORK_FACTOR)
     work = normalise_stroke(work)
-    return centre_by_mass(fit_into_box(work, MNIST_BOX))
+    placed = centre_by_mass(fit_into_box(work, MNIST_BOX))
+    return stretch_to_white(placed)
+
+
+def stretch_to_white(image: np.ndarray) -> np.ndarray:
+    """The image scaled so its brightest pixel is 255, as in MNIST (resampling dims peaks)."""
+    brightest = int(image.max())
+    if brightest in (0, 255):
+        return image
+    return cv2.convertScaleAbs(image, alpha=255.0 / brightest)
 
 
 # --- 6. model input ------------------------------------------------------------------------------

@@ -1,0 +1,375 @@
+"""Tests for exercise.preprocess: each step on small synthetic images, then the whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Tuple
+
+import cv2
+import numpy as np
+import pytest
+
+from exercise import preprocess as P
+from exercise.exceptions import ImageError
+from exercise.idx import read_idx
+from exercise.preprocess import DigitCandidate, Scaling, preprocess, scale
+
+MNIST_TEST = Path("/work/shared/data/mnist/t10k-images-idx3-ubyte.gz")
+MNIST_LABELS = Path("/work/shared/data/mnist/t10k-labels-idx1-ubyte.gz")
+
+PAPER = 235
+INK = 40
+
+
+# --- drawing helpers ----------------------------------------------------------------------------
+
+
+def page(height: int = 480, width: int = 640, paper: int = PAPER) -> np.ndarray:
+    """A blank BGR page."""
+    return np.full((height, width, 3), paper, np.uint8)
+
+
+def draw_seven(image: np.ndarray, x: int, y: int, h: int, ink: int = INK, thickness: int = 0) -> Tuple[int, int, int, int]:
+    """A handwritten-looking 7 with its top-left at (x, y), ``h`` tall; returns its box."""
+    w = int(h * 0.6)
+    t = thickness or max(2, h // 10)
+    colour = (ink, ink, ink) if image.ndim == 3 else ink
+    cv2.line(image, (x, y), (x + w, y), colour, t, cv2.LINE_AA)
+    cv2.line(image, (x + w, y), (x + w // 4, y + h), colour, t, cv2.LINE_AA)
+    half = t // 2
+    return x - half, y - half, w + 2 * half, h + 2 * half
+
+
+def draw_zero(image: np.ndarray, cx: int, cy: int, h: int, ink: int = INK) -> None:
+    colour = (ink, ink, ink) if image.ndim == 3 else ink
+    cv2.ellipse(image, (cx, cy), (int(h * 0.3), h // 2), 0, 0, 360, colour, max(2, h // 10), cv2.LINE_AA)
+
+
+def draw_one(image: np.ndarray, x: int, y: int, h: int, ink: int = INK) -> None:
+    colour = (ink, ink, ink) if image.ndim == 3 else ink
+    cv2.line(image, (x + h // 8, y), (x, y + h), colour, max(2, h // 10), cv2.LINE_AA)
+
+
+def box_close(found: Tuple[int, int, int, int], expected: Tuple[int, int, int, int], tolerance: int) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(found, expected))
+
+
+def centre_of_mass(image: np.ndarray) -> Tuple[float, float]:
+    moments = cv2.moments(image.astype(np.float32))
+    return moments["m01"] / moments["m00"], moments["m10"] / moments["m00"]
+
+
+# --- grey and working size ------------------------------------------------------------------------
+
+
+def test_to_grey_accepts_bgr_grey_and_bgra() -> None:
+    bgr = page(20, 30)
+    assert P.to_grey(bgr).shape == (20, 30)
+    grey = bgr[:, :, 0].copy()
+    assert P.to_grey(grey) is grey
+    assert P.to_grey(grey[:, :, None]).shape == (20, 30)
+    assert P.to_grey(cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA)).shape == (20, 30)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [np.zeros((10, 10, 3), np.float32), np.zeros((10, 10, 2), np.uint8), np.zeros((2, 10, 10, 3), np.uint8)],
+)
+def test_to_grey_rejects_what_is_not_an_image_with_a_student_message(bad: np.ndarray) -> None:
+    with pytest.raises(ImageError) as error:
+        preprocess(bad)
+    assert "frame" in str(error.value)
+
+
+def test_shrink_factor_only_shrinks_large_frames() -> None:
+    assert P.shrink_factor((480, 640)) == 1.0
+    assert P.shrink_factor((240, 320)) == 1.0
+    assert P.shrink_factor((3024, 4032)) == pytest.approx(640 / 4032)
+
+
+# --- background and contrast -------------------------------------------------------------------------
+
+
+def test_background_erases_strokes_but_keeps_a_wide_dark_area() -> None:
+    grey = np.full((240, 320), 220, np.uint8)
+    grey[:, :100] = 60  # the desk beside the sheet: wider than any stroke
+    cv2.line(grey, (200, 50), (200, 150), 30, 4)  # a stroke on the sheet
+    background, small = P.estimate_background(grey)
+    assert background.shape == grey.shape
+    assert small.shape == (60, 80)
+    assert abs(int(background[100, 200]) - 220) <= 3  # under the stroke: the paper
+    assert abs(int(background[100, 40]) - 60) <= 3  # the desk stays the desk
+    contrast = P.ink_contrast(grey, background)
+    assert contrast[100, 200] > 0.8 * 255
+    assert contrast[100, 40] < 0.05 * 255
+
+
+def test_contrast_is_a_ratio_so_dim_light_does_not_matter() -> None:
+    bright = np.full((100, 100), 200, np.uint8)
+    cv2.line(bright, (50, 20), (50, 80), 100, 3)
+    dim = (bright // 2).astype(np.uint8)
+    contrast_bright = P.ink_contrast(bright, P.estimate_background(bright)[0])
+    contrast_dim = P.ink_contrast(dim, P.estimate_background(dim)[0])
+    assert abs(int(contrast_bright[50, 50]) - int(contrast_dim[50, 50])) <= 4
+
+
+def test_light_ink_contrast_on_dark_board() -> None:
+    board = np.full((240, 320), 40, np.uint8)
+    cv2.line(board, (160, 60), (160, 180), 220, 4)
+    background, _ = P.estimate_background(board, light_ink=True)
+    contrast = P.ink_contrast(board, background, light_ink=True)
+    assert contrast[120, 160] > 0.7 * 255
+    assert contrast[120, 60] == 0
+
+
+# --- finding digits ----------------------------------------------------------------------------------
+
+
+def test_a_drawn_digit_on_white_gives_one_candidate_with_its_box() -> None:
+    frame = page()
+    expected = draw_seven(frame, 300, 150, 120)
+    candidates = preprocess(frame)
+    assert len(candidates) == 1
+    assert box_close(candidates[0].box, expected, tolerance=4), (candidates[0].box, expected)
+
+
+def test_candidate_has_tensor_image_and_box_of_the_documented_types() -> None:
+    frame = page()
+    draw_seven(frame, 300, 150, 120)
+    (candidate,) = preprocess(frame)
+    assert isinstance(candidate, DigitCandidate)
+    assert candidate.tensor.shape == (1, 1, 28, 28) and candidate.tensor.dtype == np.float32
+    assert candidate.image28.shape == (28, 28) and candidate.image28.dtype == np.uint8
+    assert all(isinstance(v, int) for v in candidate.box)
+
+
+@pytest.mark.parametrize("size", [(480, 640), (240, 320), (720, 1280), (100, 100)])
+def test_a_blank_page_gives_no_candidate(size: Tuple[int, int]) -> None:
+    frame = page(*size)
+    noise = np.random.default_rng(0).normal(0, 4, frame.shape)
+    assert preprocess(np.clip(frame + noise, 0, 255).astype(np.uint8)) == []
+
+
+def test_ruled_and_squared_paper_give_no_candidate() -> None:
+    frame = page()
+    for y in range(20, 480, 28):
+        cv2.line(frame, (0, y), (639, y), (200, 170, 140), 1, cv2.LINE_AA)
+    for x in range(20, 640, 28):
+        cv2.line(frame, (x, 0), (x, 479), (200, 170, 140), 1, cv2.LINE_AA)
+    assert preprocess(frame) == []
+
+
+def test_a_sheet_on_a_dark_desk_and_a_soft_shadow_give_no_candidate() -> None:
+    frame = page(paper=45)
+    cv2.rectangle(frame, (150, 80), (500, 420), (235, 235, 235), -1)
+    shade = np.ones((480, 640), np.float32)
+    cv2.circle(shade, (300, 250), 120, 0.6, -1)
+    shade = cv2.GaussianBlur(shade, (0, 0), 25)
+    frame = (frame * shade[:, :, None]).astype(np.uint8)
+    assert preprocess(frame) == []
+
+
+def test_a_thumb_coming_in_from_the_edge_is_not_a_digit() -> None:
+    frame = page()
+    cv2.ellipse(frame, (320, 470), (45, 110), 0, 0, 360, (150, 170, 215), -1, cv2.LINE_AA)
+    assert preprocess(frame) == []
+
+
+def test_a_digit_cut_by_the_frame_edge_is_ignored() -> None:
+    frame = page()
+    draw_seven(frame, 600, 150, 120)
+    assert preprocess(frame) == []
+
+
+def test_light_on_dark_writing_is_found() -> None:
+    frame = page(paper=35)
+    expected = draw_seven(frame, 300, 150, 120, ink=225)
+    candidates = preprocess(frame)
+    assert len(candidates) == 1
+    assert box_close(candidates[0].box, expected, tolerance=4)
+    # And normalised the same way as dark ink: white digit on black.
+    dark = page()
+    draw_seven(dark, 300, 150, 120)
+    (dark_candidate,) = preprocess(dark)
+    difference = np.abs(candidates[0].image28.astype(int) - dark_candidate.image28.astype(int))
+    assert difference.mean() < 12
+
+
+def test_a_zero_is_one_candidate_not_its_hole() -> None:
+    frame = page()
+    draw_zero(frame, 320, 240, 200)
+    candidates = preprocess(frame)
+    assert len(candidates) == 1
+    assert candidates[0].box[3] > 190
+
+
+def test_digits_come_left_to_right() -> None:
+    frame = page()
+    draw_zero(frame, 420, 240, 120)  # drawn first, on the right
+    draw_one(frame, 150, 170, 130)
+    draw_seven(frame, 250, 190, 110)
+    candidates = preprocess(frame)
+    xs = [c.box[0] for c in candidates]
+    assert len(candidates) == 3
+    assert xs == sorted(xs)
+    assert candidates[0].box[0] < 200 < candidates[1].box[0] < 350 < candidates[2].box[0]
+
+
+def test_a_digit_broken_in_two_is_one_candidate() -> None:
+    frame = page()
+    cv2.line(frame, (300, 150), (380, 150), (INK,) * 3, 10)  # a 7's bar...
+    cv2.line(frame, (375, 168), (320, 290), (INK,) * 3, 10)  # ...and its stem, not touching
+    candidates = preprocess(frame)
+    assert len(candidates) == 1
+    assert candidates[0].box[3] > 130
+
+
+@pytest.mark.parametrize("height_fraction", [0.05, 0.3, 0.8])
+def test_digits_from_small_to_nearly_frame_high_are_found(height_fraction: float) -> None:
+    frame = page()
+    h = int(480 * height_fraction)
+    draw_seven(frame, 320 - h // 3, 240 - h // 2, h)
+    assert len(preprocess(frame)) == 1
+
+
+def test_uneven_light_does_not_hide_the_digit_or_invent_one() -> None:
+    frame = page()
+    draw_seven(frame, 200, 150, 120)
+    ramp = np.linspace(0.45, 1.0, 640, dtype=np.float32)[None, :, None]
+    frame = (frame * ramp).astype(np.uint8)
+    assert len(preprocess(frame)) == 1
+
+
+def test_grey_frames_work_like_bgr() -> None:
+    frame = page()
+    draw_seven(frame, 300, 150, 120)
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    assert [c.box for c in preprocess(grey)] == [c.box for c in preprocess(frame)]
+
+
+def test_a_phone_photo_is_shrunk_and_boxes_are_in_its_coordinates() -> None:
+    frame = page(3024, 4032)
+    expected = draw_seven(frame, 1800, 1000, 900, thickness=60)
+    candidates = preprocess(frame)
+    assert len(candidates) == 1
+    assert box_close(candidates[0].box, expected, tolerance=20), (candidates[0].box, expected)
+
+
+def test_empty_frame_gives_no_candidate() -> None:
+    assert preprocess(np.zeros((0, 0, 3), np.uint8)) == []
+    assert preprocess(np.zeros((8, 8), np.uint8)) == []
+
+
+# --- MNIST's recipe ----------------------------------------------------------------------------------
+
+
+def test_fit_into_box_keeps_the_aspect_ratio() -> None:
+    tall = np.zeros((100, 40), np.uint8)
+    assert P.fit_into_box(tall, 20).shape == (20, 8)
+    small = np.zeros((10, 5), np.uint8)
+    assert P.fit_into_box(small, 20).shape == (20, 10)
+
+
+def test_centre_by_mass_puts_the_centre_at_mnist_centre() -> None:
+    image = np.zeros((20, 12), np.uint8)
+    image[2:6, 1:11] = 255  # heavy top bar
+    image[6:19, 8:10] = 200
+    placed = P.centre_by_mass(image)
+    assert placed.shape == (28, 28)
+    row, col = centre_of_mass(placed)
+    assert abs(row - P.MNIST_CENTRE[0]) < 1.0 and abs(col - P.MNIST_CENTRE[1]) < 1.0
+
+
+def test_normalised_digit_is_white_on_black_in_20x20_centred_and_anti_aliased() -> None:
+    frame = page()
+    draw_seven(frame, 250, 100, 240)
+    (candidate,) = preprocess(frame)
+    image = candidate.image28
+    assert image[0, :].max() == 0 and image[:, 0].max() == 0  # black border: white on black
+    rows, cols = np.nonzero(image > 30)
+    assert rows.max() - rows.min() + 1 <= 21 and cols.max() - cols.min() + 1 <= 21
+    assert rows.max() - rows.min() + 1 >= 18  # the longer side fills the 20 px box
+    row, col = centre_of_mass(image)
+    assert abs(row - 14) < 1.0 and abs(col - 14) < 1.0
+    levels = np.unique(image)
+    assert len(levels) > 10, "grey levels must be anti-aliased, not a binary mask"
+    assert image.max() == 255
+
+
+def test_thin_and_thick_strokes_end_up_near_mnist_width() -> None:
+    widths = []
+    for thickness in (2, 12, 30):
+        frame = page()
+        draw_seven(frame, 250, 100, 240, thickness=thickness)
+        (candidate,) = preprocess(frame)
+        widths.append(P.stroke_width(candidate.image28))
+    # MNIST's median stroke is 2.25 px; 2 px and 30 px pens both land within reach of it.
+    assert all(1.2 <= w <= 4.0 for w in widths), widths
+
+
+def test_normalised_mnist_digit_looks_like_the_original() -> None:
+    images = read_idx(MNIST_TEST)[:20]
+    for digit in images:
+        big = cv2.resize(255 - digit, (280, 280), interpolation=cv2.INTER_CUBIC)
+        frame = page()
+        frame[100:380, 180:460] = cv2.cvtColor(np.minimum(big, PAPER).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+        (candidate,) = preprocess(frame)
+        # Shapes line up: the images overlap far more than a shifted or rescaled copy would.
+        a = candidate.image28.astype(np.float32) / 255
+        b = digit.astype(np.float32) / 255
+        overlap = (a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum())
+        assert overlap > 0.75
+
+
+# --- scaling -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("scaling", "low", "high"),
+    [
+        (Scaling.UNIT, 0.0, 1.0),
+        (Scaling.MNIST, -0.1307 / 0.3081, (1 - 0.1307) / 0.3081),
+        (Scaling.SYMMETRIC, -1.0, 1.0),
+    ],
+)
+def test_scalings_give_their_ranges(scaling: Scaling, low: float, high: float) -> None:
+    image = np.zeros((28, 28), np.uint8)
+    image[10:18, 10:18] = 255
+    tensor = scale(image, scaling)
+    assert tensor.shape == (1, 1, 28, 28) and tensor.dtype == np.float32
+    assert tensor.min() == pytest.approx(low, abs=1e-5)
+    assert tensor.max() == pytest.approx(high, abs=1e-5)
+
+
+def test_scale_accepts_the_string_values_of_model_metadata() -> None:
+    image = np.full((28, 28), 255, np.uint8)
+    assert scale(image, "symmetric").max() == pytest.approx(1.0)  # type: ignore[arg-type]
+
+
+def test_preprocess_applies_the_scaling_asked_for() -> None:
+    frame = page()
+    draw_seven(frame, 300, 150, 120)
+    (unit,) = preprocess(frame)
+    (mnist,) = preprocess(frame, Scaling.MNIST)
+    np.testing.assert_allclose(mnist.tensor, (unit.tensor - 0.1307) / 0.3081, atol=1e-5)
+    assert unit.tensor.min() == 0.0 and unit.tensor.max() == 1.0
+
+
+# --- whole pipeline on realistic frames -------------------------------------------------------------------
+
+
+def test_mnist_digits_on_a_webcam_like_frame_are_all_found() -> None:
+    """A few generated benchmark frames (uneven light, noise, JPEG): every digit found."""
+    from benchmarks.webcam_frames import generate
+
+    found = total = false = 0
+    for frame in generate(24, seed=11):
+        candidates = preprocess(frame.image)
+        total += len(frame.labels)
+        for box in frame.boxes:
+            cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
+            found += any(c.box[0] <= cx <= c.box[0] + c.box[2] and c.box[1] <= cy <= c.box[1] + c.box[3]
+                         for c in candidates)
+        false += frame.empty and len(candidates) > 0
+    assert found >= total - 1, (found, total)
+    assert false <= 1
