@@ -110,7 +110,9 @@ def percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
 
-def time_stages(count: int, seed: int, classify: Classifier, scaling: Scaling) -> Tuple[Dict[str, List[float]], str]:
+def time_stages(
+    count: int, seed: int, classify: Classifier, scaling: Scaling
+) -> Tuple[Dict[str, List[float]], str]:
     """Milliseconds per stage per frame, over ``count`` frames."""
     grab, source = frame_source(count, seed)
     # Mix in the webcam-frame set so preprocessing also meets hard frames, not only the demo.
@@ -124,7 +126,11 @@ def time_stages(count: int, seed: int, classify: Classifier, scaling: Scaling) -
             frame = hard[index % len(hard)]
         candidates = preprocess(frame, scaling)
         found = time.perf_counter()
-        batch = np.concatenate([c.tensor for c in candidates]) if candidates else np.zeros((0, 1, 28, 28), np.float32)
+        batch = (
+            np.concatenate([c.tensor for c in candidates])
+            if candidates
+            else np.zeros((0, 1, 28, 28), np.float32)
+        )
         probabilities = classify(batch) if len(batch) else np.zeros((0, 10))
         inferred = time.perf_counter()
         digits = [int(p.argmax()) for p in probabilities]
@@ -197,13 +203,19 @@ def score_frame(frame: WebcamFrame, boxes: List[Box], digits: List[int]) -> Tall
     return tally
 
 
-def measure_accuracy(count: int, seed: int, classify: Classifier, scaling: Scaling) -> Tuple[Dict[str, Tally], Dict[str, Tally]]:
+def measure_accuracy(
+    count: int, seed: int, classify: Classifier, scaling: Scaling
+) -> Tuple[Dict[str, Tally], Dict[str, Tally]]:
     """Per-condition tallies for frames with digits and frames without."""
     with_digits: Dict[str, Tally] = defaultdict(Tally)
     without: Dict[str, Tally] = defaultdict(Tally)
     for frame in generate(count, seed):
         candidates = preprocess(frame.image, scaling)
-        batch = np.concatenate([c.tensor for c in candidates]) if candidates else np.zeros((0, 1, 28, 28), np.float32)
+        batch = (
+            np.concatenate([c.tensor for c in candidates])
+            if candidates
+            else np.zeros((0, 1, 28, 28), np.float32)
+        )
         digits = [int(p.argmax()) for p in classify(batch)] if candidates else []
         tally = score_frame(frame, [c.box for c in candidates], digits)
         (without if frame.empty else with_digits)[frame.condition].add(tally)
@@ -221,7 +233,11 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[objec
     print(line)
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in cells[1:]:
-        print("| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))) + " |")
+        print(
+            "| "
+            + " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+            + " |"
+        )
 
 
 def pct(part: int, whole: int) -> str:
@@ -230,9 +246,15 @@ def pct(part: int, whole: int) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="Per-stage cost and webcam-frame accuracy of the pipeline.")
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="ONNX digit model (default: %(default)s)")
-    parser.add_argument("--count", type=int, default=800, help="webcam-like frames to score (default: %(default)s)")
-    parser.add_argument("--timing-frames", type=int, default=300, help="frames to time (default: %(default)s)")
+    parser.add_argument(
+        "--model", type=Path, default=DEFAULT_MODEL, help="ONNX digit model (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--count", type=int, default=800, help="webcam-like frames to score (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--timing-frames", type=int, default=300, help="frames to time (default: %(default)s)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if not args.model.exists():
@@ -244,8 +266,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     times, source = time_stages(args.timing_frames, args.seed, classify, scaling)
     rows = [(stage, f"{statistics.median(v):.3f}", f"{percentile(v, 95):.3f}") for stage, v in times.items()]
-    print_table(f"Per-stage cost per 640x480 frame, {args.timing_frames} frames (grab: {source})",
-                ("stage", "median ms", "p95 ms"), rows)
+    print_table(
+        f"Per-stage cost per 640x480 frame, {args.timing_frames} frames (grab: {source})",
+        ("stage", "median ms", "p95 ms"),
+        rows,
+    )
 
     with_digits, without = measure_accuracy(args.count, args.seed, classify, scaling)
     total, empty = Tally(), Tally()
@@ -260,24 +285,49 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             ("digits read right", f"{pct(total.right, total.digits)} of {total.digits}", ">= 95%"),
             ("  missed (no box)", pct(total.missed, total.digits), ""),
             ("  misread", pct(total.misread, total.digits), ""),
-            ("false-digit rate, frames with no digit", f"{pct(empty.frames_with_false, empty.frames)} of {empty.frames}",
-             "<= 5%"),
+            (
+                "false-digit rate, frames with no digit",
+                f"{pct(empty.frames_with_false, empty.frames)} of {empty.frames}",
+                "<= 5%",
+            ),
             ("extra boxes per frame with digits", f"{total.false_digits / max(total.frames, 1):.3f}", ""),
         ],
     )
     rows = []
     for name, tally in sorted(with_digits.items(), key=lambda kv: kv[1].right / max(kv[1].digits, 1)):
-        rows.append((name, tally.frames, tally.digits, pct(tally.right, tally.digits), tally.missed, tally.misread,
-                     tally.false_digits))
-    print_table("Frames with digits, per condition (worst first)",
-                ("condition", "frames", "digits", "read right", "missed", "misread", "extra boxes"), rows)
-    rows = [(name, tally.frames, pct(tally.frames_with_false, tally.frames), tally.false_digits)
-            for name, tally in sorted(without.items(), key=lambda kv: -kv[1].frames_with_false / max(kv[1].frames, 1))]
-    print_table("Frames without digits, per condition (worst first)",
-                ("condition", "frames", "with a false digit", "false digits"), rows)
+        rows.append(
+            (
+                name,
+                tally.frames,
+                tally.digits,
+                pct(tally.right, tally.digits),
+                tally.missed,
+                tally.misread,
+                tally.false_digits,
+            )
+        )
+    print_table(
+        "Frames with digits, per condition (worst first)",
+        ("condition", "frames", "digits", "read right", "missed", "misread", "extra boxes"),
+        rows,
+    )
+    rows = [
+        (name, tally.frames, pct(tally.frames_with_false, tally.frames), tally.false_digits)
+        for name, tally in sorted(
+            without.items(), key=lambda kv: -kv[1].frames_with_false / max(kv[1].frames, 1)
+        )
+    ]
+    print_table(
+        "Frames without digits, per condition (worst first)",
+        ("condition", "frames", "with a false digit", "false digits"),
+        rows,
+    )
     top = sorted(total.confusions.items(), key=lambda kv: -kv[1])[:8]
     if top:
-        print("\nmost frequent misreadings (written -> read): " + ", ".join(f"{a}->{b} x{n}" for (a, b), n in top))
+        print(
+            "\nmost frequent misreadings (written -> read): "
+            + ", ".join(f"{a}->{b} x{n}" for (a, b), n in top)
+        )
     return 0
 
 

@@ -179,7 +179,9 @@ def desk_texture(rng: np.random.Generator, size: Tuple[int, int]) -> np.ndarray:
     return desk
 
 
-def draw_paper_lines(rng: np.random.Generator, sheet: np.ndarray, kind: str, rect: Tuple[int, int, int, int]) -> None:
+def draw_paper_lines(
+    rng: np.random.Generator, sheet: np.ndarray, kind: str, rect: Tuple[int, int, int, int]
+) -> None:
     """Rule a sheet in place: pale blue lines (ruled) or a grey-blue grid (squared)."""
     x0, y0, x1, y1 = rect
     colour = (205, 170, 140) if kind == "ruled" else (200, 185, 170)
@@ -292,7 +294,16 @@ def draw_thumb(rng: np.random.Generator, image: np.ndarray, keep_clear: List[Box
         rad = np.deg2rad(angle)
         centre = (base[0] + np.cos(rad) * length / 2, base[1] + np.sin(rad) * length / 2)
         shape = np.zeros((height, width), np.uint8)
-        cv2.ellipse(shape, (int(centre[0]), int(centre[1])), (int(length / 2), int(thumb_w / 2)), angle, 0, 360, 255, -1)
+        cv2.ellipse(
+            shape,
+            (int(centre[0]), int(centre[1])),
+            (int(length / 2), int(thumb_w / 2)),
+            angle,
+            0,
+            360,
+            255,
+            -1,
+        )
         clear = all(shape[y : y + h, x : x + w].max(initial=0) == 0 for x, y, w, h in keep_clear)
         if clear:
             break
@@ -300,7 +311,9 @@ def draw_thumb(rng: np.random.Generator, image: np.ndarray, keep_clear: List[Box
         return
     # The shadow first, offset and soft, then the thumb with rounded shading and a nail.
     shift = np.float32([[1, 0, rng.uniform(6, 16)], [0, 1, rng.uniform(4, 12)]])
-    shadow = cv2.GaussianBlur(cv2.warpAffine(shape, shift, (width, height)).astype(np.float32) / 255, (0, 0), 9)
+    shadow = cv2.GaussianBlur(
+        cv2.warpAffine(shape, shift, (width, height)).astype(np.float32) / 255, (0, 0), 9
+    )
     image *= 1 - 0.35 * shadow[:, :, None]
     distance = cv2.distanceTransform(shape, cv2.DIST_L2, 5)
     roundness = np.clip(distance / (thumb_w / 2.5), 0, 1) ** 0.5
@@ -324,7 +337,9 @@ def light_field(rng: np.random.Generator, size: Tuple[int, int], scene: Scene) -
     light = 1.0 - scene.gradient * rng.uniform(0.6, 1.0) * np.clip(ramp, 0, 1)
     spot = (rng.uniform(0, width), rng.uniform(0, height))
     spread = rng.uniform(0.3, 0.8) * width
-    light *= 1.0 + scene.gradient * 0.3 * np.exp(-((xs - spot[0]) ** 2 + (ys - spot[1]) ** 2) / (2 * spread**2))
+    light *= 1.0 + scene.gradient * 0.3 * np.exp(
+        -((xs - spot[0]) ** 2 + (ys - spot[1]) ** 2) / (2 * spread**2)
+    )
     if scene.shadow:
         shade = np.zeros((height, width), np.uint8)
         # An arm or a lamp's shadow: a big polygon coming in from one side.
@@ -358,7 +373,10 @@ def place_digits(
         left = x0 + margin + int(free_x * rng.choice([rng.uniform(0, 0.15), rng.uniform(0.85, 1.0)]))
         top = y0 + margin + int(free_y * rng.choice([rng.uniform(0, 0.15), rng.uniform(0.85, 1.0)]))
     else:
-        left, top = x0 + margin + int(rng.uniform(0, 1) * free_x), y0 + margin + int(rng.uniform(0, 1) * free_y)
+        left, top = (
+            x0 + margin + int(rng.uniform(0, 1) * free_x),
+            y0 + margin + int(rng.uniform(0, 1) * free_y),
+        )
     places = []
     for index in range(count):
         jitter = int(rng.uniform(-0.08, 0.08) * height)
@@ -390,7 +408,9 @@ def make_frame(
         paper_colour = np.array(rng.choice([[40, 55, 35], [30, 30, 32], [60, 45, 30]]), np.float32)
         paper_colour *= rng.uniform(0.8, 1.3)
     else:
-        paper_colour = np.array([rng.uniform(225, 250)] * 3, np.float32) + rng.uniform(-6, 3, 3).astype(np.float32)
+        paper_colour = np.array([rng.uniform(225, 250)] * 3, np.float32) + rng.uniform(-6, 3, 3).astype(
+            np.float32
+        )
     sheet_mask = np.zeros((canvas_h, canvas_w), np.uint8)
     cv2.rectangle(sheet_mask, sheet_rect[:2], (sheet_rect[2] - 1, sheet_rect[3] - 1), 255, -1)
     canvas[sheet_mask > 0] = paper_colour
@@ -418,7 +438,9 @@ def make_frame(
         # MNIST's ink box sits 4 px (scaled) inside its 28 px square.
         ox, oy = x - int(side * 4 / 28), y - int(side * 4 / 28)
         region = layer[max(0, oy) : oy + side, max(0, ox) : ox + side]
-        region[:] = alpha[max(0, -oy) : max(0, -oy) + region.shape[0], max(0, -ox) : max(0, -ox) + region.shape[1]]
+        region[:] = alpha[
+            max(0, -oy) : max(0, -oy) + region.shape[0], max(0, -ox) : max(0, -ox) + region.shape[1]
+        ]
         layers.append(layer)
     if layers:
         ink = np.max(layers, axis=0)[:, :, None]
@@ -436,7 +458,11 @@ def make_frame(
         points = cv2.findNonZero((seen > 0.35).astype(np.uint8))
         boxes.append(tuple(int(v) for v in cv2.boundingRect(points)) if points is not None else (0, 0, 0, 0))
     # A digit the frame cuts is unreadable: it stays in the picture but is not a target.
-    inside = [i for i, (x, y, w, h) in enumerate(boxes) if w and x > 0 and y > 0 and x + w < width and y + h < height]
+    inside = [
+        i
+        for i, (x, y, w, h) in enumerate(boxes)
+        if w and x > 0 and y > 0 and x + w < width and y + h < height
+    ]
     boxes = [boxes[i] for i in inside]
     chosen = chosen[inside]
 

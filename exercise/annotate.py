@@ -58,7 +58,9 @@ def box_colour(digit: Optional[int], confidence: Optional[float]) -> Tuple[int, 
     return CONFIDENT_COLOUR
 
 
-def draw_label(image: np.ndarray, text: str, box: Box, colour: Tuple[int, int, int], scale: float, thickness: int) -> None:
+def draw_label(
+    image: np.ndarray, text: str, box: Box, colour: Tuple[int, int, int], scale: float, thickness: int
+) -> None:
     """Write ``text`` on a filled tab just above ``box`` (inside the frame when the box is at the top)."""
     (text_w, text_h), baseline = cv2.getTextSize(text, FONT, scale, thickness)
     x, y = box[0], box[1]
@@ -69,7 +71,9 @@ def draw_label(image: np.ndarray, text: str, box: Box, colour: Tuple[int, int, i
     x = int(min(max(0, x), max(0, image.shape[1] - text_w - 2 * pad)))
     bottom = top + text_h + baseline + 2 * pad
     cv2.rectangle(image, (x, top), (x + text_w + 2 * pad, bottom), colour, cv2.FILLED)
-    cv2.putText(image, text, (x + pad, bottom - baseline - pad), FONT, scale, (0, 0, 0), thickness, cv2.LINE_AA)
+    cv2.putText(
+        image, text, (x + pad, bottom - baseline - pad), FONT, scale, (0, 0, 0), thickness, cv2.LINE_AA
+    )
 
 
 def annotate(

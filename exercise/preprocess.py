@@ -54,7 +54,7 @@ DETECT_THRESHOLD = 0.16
 #: A blob counts only if its typical (median) stroke pixel is at least this dark: pencil
 #: and blue ink pass, a thumb or a soft shadow on the sheet does not.
 INK_STRONG = 0.40
-#: INK_STRONG at detection resolution, where thin strokes look fainter.
+#: INK_STRONG at detection resolution (on the mean), where thin strokes look fainter.
 DETECT_STRONG = 0.27
 #: Below this contrast the normalised image is pure black (paper grain, JPEG noise).
 INK_FLOOR = 0.10
@@ -151,7 +151,9 @@ def to_grey(frame: np.ndarray) -> np.ndarray:
         ImageError: not a 2-D or 3-D uint8 array with 1, 3 or 4 channels.
     """
     if frame.dtype != np.uint8:
-        raise ImageError("frame", f"expected a uint8 image (0..255), got {frame.dtype}; use image.astype(np.uint8)")
+        raise ImageError(
+            "frame", f"expected a uint8 image (0..255), got {frame.dtype}; use image.astype(np.uint8)"
+        )
     if frame.ndim == 2:
         return frame
     if frame.ndim == 3 and frame.shape[2] == 1:
@@ -209,10 +211,9 @@ def ink_contrast(grey: np.ndarray, background: np.ndarray, light_ink: bool = Fal
     """
     if light_ink:
         brighter = cv2.subtract(grey, background)
-        return cv2.divide(brighter, cv2.add(grey, 1), scale=255.0)
+        return cv2.divide(brighter, grey, scale=255.0)  # OpenCV gives 0 where dividing by 0
     darker = cv2.subtract(background, grey)
-    # +1 keeps a black background from dividing by zero; the error is under 1 %.
-    return cv2.divide(darker, cv2.add(background, 1), scale=255.0)
+    return cv2.divide(darker, background, scale=255.0)
 
 
 def ink_mask(contrast: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray:
@@ -235,94 +236,70 @@ def group_parts(stats: np.ndarray, frame_shape: Tuple[int, int]) -> List[List[in
     frame_h, frame_w = frame_shape
     min_height = MIN_HEIGHT_FRACTION * frame_h
     min_area = MIN_PART_AREA_FRACTION * min_height * min_height
-    x, y, w, h, area = (stats[:, i] for i in range(5))
-    usable = (
-        (area >= min_area)
-        & (h <= MAX_HEIGHT_FRACTION * frame_h)
-        & (x > 0)
-        & (y > 0)
-        & (x + w < frame_w)
-        & (y + h < frame_h)
-    )
-    usable[0] = False  # label 0 is the background
-    parts = np.flatnonzero(usable)
-    is_head = stats[parts, cv2.CC_STAT_HEIGHT] >= min_height
-    heads, pieces = parts[is_head], parts[~is_head]
-    groups = stack_heads(stats, [int(i) for i in heads], MAX_HEIGHT_FRACTION * frame_h)
-    heads = np.array([group[0] for group in groups], dtype=np.int64)
-    if len(heads) == 0 or len(pieces) == 0:
-        return groups
-    # One row per piece, one column per digit: is the piece's centre in the digit's grown box?
-    head = stats[heads].astype(np.float64)
-    piece = stats[pieces].astype(np.float64)
-    margin = MERGE_MARGIN_FRACTION * head[:, 3]
-    piece_x = (piece[:, 0] + piece[:, 2] / 2.0)[:, None]
-    piece_y = (piece[:, 1] + piece[:, 3] / 2.0)[:, None]
-    inside = (
-        (piece_x >= head[:, 0] - margin)
-        & (piece_x <= head[:, 0] + head[:, 2] + margin)
-        & (piece_y >= head[:, 1] - margin)
-        & (piece_y <= head[:, 1] + head[:, 3] + margin)
-    )
-    distance = np.abs(piece_x - (head[:, 0] + head[:, 2] / 2.0)) + np.abs(piece_y - (head[:, 1] + head[:, 3] / 2.0))
-    distance[~inside] = np.inf
-    nearest = distance.argmin(axis=1)
-    for row in np.flatnonzero(inside.any(axis=1)):
-        groups[nearest[row]].append(int(pieces[row]))
+    max_height = MAX_HEIGHT_FRACTION * frame_h
+    # Plain Python: a frame has tens of components, too few for numpy to pay off.
+    rows = stats.tolist()
+    heads: List[int] = []
+    pieces: List[int] = []
+    for label in range(1, len(rows)):
+        x, y, w, h, area = rows[label]
+        if area < min_area or h > max_height or x <= 0 or y <= 0 or x + w >= frame_w or y + h >= frame_h:
+            continue
+        (heads if h >= min_height else pieces).append(label)
+    groups = stack_heads(rows, heads, max_height)
+    boxes = [union_box(rows, group) for group in groups]
+    for piece in pieces:
+        x, y, w, h = rows[piece][:4]
+        cx, cy = x + w / 2.0, y + h / 2.0
+        best, best_distance = -1, float("inf")
+        for index, (hx, hy, hw, hh) in enumerate(boxes):
+            margin = MERGE_MARGIN_FRACTION * hh
+            if hx - margin <= cx <= hx + hw + margin and hy - margin <= cy <= hy + hh + margin:
+                distance = abs(cx - (hx + hw / 2.0)) + abs(cy - (hy + hh / 2.0))
+                if distance < best_distance:
+                    best, best_distance = index, distance
+        if best >= 0:
+            groups[best].append(piece)
     return groups
 
 
-def stack_heads(stats: np.ndarray, heads: List[int], max_height: float) -> List[List[int]]:
+def stack_heads(rows: List[List[int]], heads: List[int], max_height: float) -> List[List[int]]:
     """Tall components grouped when one sits above the other, overlapping in x: the broken
     halves of one digit. Side-by-side digits ("42") never overlap that much in x.
 
-    Each group's first label is its tallest component.
+    ``rows`` are the components' statistics as lists; each group's first label is its
+    tallest component.
     """
-    order = sorted(heads, key=lambda i: -int(stats[i, cv2.CC_STAT_HEIGHT]))
-    groups = [[head] for head in order]
-    # Group boxes as x0, y0, x1, y1 rows; merging two rows keeps their union in the first.
-    boxes = np.array([[stats[i, 0], stats[i, 1], stats[i, 0] + stats[i, 2], stats[i, 1] + stats[i, 3]]
-                      for i in order], dtype=np.float64).reshape(-1, 4)
-    # Most frames have nothing to stack: one vectorised look at all pairs says so.
-    left, top, right, bottom = (boxes[:, i : i + 1] for i in range(4))
-    overlap_x = np.minimum(right, right.T) - np.maximum(left, left.T)
-    narrower = np.minimum(right - left, (right - left).T)
-    gap_y = np.maximum(top, top.T) - np.minimum(bottom, bottom.T)
-    stackable = (overlap_x >= STACK_OVERLAP * narrower) & (gap_y <= MERGE_MARGIN_FRACTION * max_height)
-    np.fill_diagonal(stackable, False)
-    if not stackable.any():
-        return groups
+    groups = [[head] for head in sorted(heads, key=lambda i: -rows[i][3])]
+    boxes = [union_box(rows, group) for group in groups]
     index = 0
     while index < len(groups):
-        x0, y0, x1, y1 = boxes[index]
-        others = boxes[index + 1 :]
-        overlap_x = np.minimum(x1, others[:, 2]) - np.maximum(x0, others[:, 0])
-        narrower = np.minimum(x1 - x0, others[:, 2] - others[:, 0])
-        gap_y = np.maximum(y0, others[:, 1]) - np.minimum(y1, others[:, 3])
-        taller = np.maximum(y1 - y0, others[:, 3] - others[:, 1])
-        height = np.maximum(y1, others[:, 3]) - np.minimum(y0, others[:, 1])
-        stacked = np.flatnonzero(
-            (overlap_x >= STACK_OVERLAP * narrower)
-            & (gap_y <= MERGE_MARGIN_FRACTION * taller)
-            & (height <= max_height)
-        )
-        if len(stacked) == 0:
-            index += 1
-            continue
-        other = index + 1 + int(stacked[0])
-        groups[index].extend(groups.pop(other))
-        boxes[index] = [min(x0, boxes[other, 0]), min(y0, boxes[other, 1]),
-                        max(x1, boxes[other, 2]), max(y1, boxes[other, 3])]
-        boxes = np.delete(boxes, other, axis=0)  # then look at this grown group again
+        ax, ay, aw, ah = boxes[index]
+        for other in range(index + 1, len(groups)):
+            bx, by, bw, bh = boxes[other]
+            overlap_x = min(ax + aw, bx + bw) - max(ax, bx)
+            gap_y = max(ay, by) - min(ay + ah, by + bh)
+            height = max(ay + ah, by + bh) - min(ay, by)
+            if (
+                overlap_x >= STACK_OVERLAP * min(aw, bw)
+                and gap_y <= MERGE_MARGIN_FRACTION * max(ah, bh)
+                and height <= max_height
+            ):
+                groups[index].extend(groups.pop(other))
+                boxes.pop(other)
+                boxes[index] = union_box(rows, groups[index])
+                break
+        else:
+            index += 1  # nothing stacks on this group; otherwise look at the grown group again
     return groups
 
 
-def union_box(stats: np.ndarray, labels: List[int]) -> Box:
-    """Bounding box (x, y, w, h) of several components."""
-    x0 = min(int(stats[i, 0]) for i in labels)
-    y0 = min(int(stats[i, 1]) for i in labels)
-    x1 = max(int(stats[i, 0] + stats[i, 2]) for i in labels)
-    y1 = max(int(stats[i, 1] + stats[i, 3]) for i in labels)
+def union_box(rows: List[List[int]], labels: List[int]) -> Box:
+    """Bounding box (x, y, w, h) of several components (``rows``: their statistics)."""
+    x0 = min(rows[i][0] for i in labels)
+    y0 = min(rows[i][1] for i in labels)
+    x1 = max(rows[i][0] + rows[i][2] for i in labels)
+    y1 = max(rows[i][1] + rows[i][3] for i in labels)
     return x0, y0, x1 - x0, y1 - y0
 
 
@@ -373,16 +350,20 @@ def find_sightings(contrast: np.ndarray) -> List[Tuple[Box, np.ndarray]]:
     # Grana's algorithm: the same labels as the default, its statistics 3x faster.
     _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
     sightings = []
+    rows = stats.tolist()
     for group in group_parts(stats, mask.shape):
-        box = union_box(stats, group)
-        area = int(sum(stats[i, cv2.CC_STAT_AREA] for i in group))
+        box = union_box(rows, group)
+        area = sum(rows[i][cv2.CC_STAT_AREA] for i in group)
         if not looks_like_digit(box, area, mask.shape):
             continue
         x, y, w, h = box
         window = labels[y : y + h, x : x + w]
-        sighting = np.isin(window, group) if len(group) > 1 else window == group[0]
+        sighting = window == group[0]
+        for label in group[1:]:
+            sighting |= window == label
         # A cheap first look at the ink's strength saves re-measuring most clutter sharp.
-        if np.median(contrast[y : y + h, x : x + w][sighting]) >= DETECT_STRONG * 255:
+        strength = cv2.mean(contrast[y : y + h, x : x + w], mask=sighting.view(np.uint8))[0]
+        if strength >= DETECT_STRONG * 255:
             sightings.append((box, sighting))
     return sightings
 
@@ -418,12 +399,12 @@ def refine(
     if cv2.countNonZero(mask) == 0:
         return None
     tx, ty, tw, th = cv2.boundingRect(mask)
-    mask = mask[ty : ty + th, tx : tx + tw] > 0
+    ink = mask[ty : ty + th, tx : tx + tw] > 0
     contrast = contrast[ty : ty + th, tx : tx + tw]
-    median = float(np.median(contrast[mask]))
+    median = float(np.median(contrast[ink]))
     if median < INK_STRONG * 255:
         return None
-    return Measured(InkBlob((left + tx, top + ty, tw, th), mask, contrast), median)
+    return Measured(InkBlob((left + tx, top + ty, tw, th), ink, contrast), median)
 
 
 def ink_is_minority(detect: np.ndarray, background: np.ndarray, box: Box, sighting: np.ndarray) -> bool:
@@ -563,7 +544,7 @@ def centre_by_mass(image: np.ndarray, side: int = MNIST_SIDE) -> np.ndarray:
         centre_x, centre_y = moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
     else:
         centre_x, centre_y = (width - 1) / 2.0, (height - 1) / 2.0
-    shift = np.float32([[1, 0, MNIST_CENTRE[1] - centre_x], [0, 1, MNIST_CENTRE[0] - centre_y]])
+    shift = np.array([[1, 0, MNIST_CENTRE[1] - centre_x], [0, 1, MNIST_CENTRE[0] - centre_y]], np.float32)
     return cv2.warpAffine(image, shift, (side, side), flags=cv2.INTER_LINEAR, borderValue=0)
 
 
@@ -623,7 +604,9 @@ def find_digits(grey: np.ndarray) -> List[InkBlob]:
             if not ink_is_minority(detect, background, box, sighting):
                 continue
             measured = refine(grey, background, box, sighting, light_ink)
-            if measured is not None and has_even_surround(box, measured.contrast, small_background, light_ink):
+            if measured is not None and has_even_surround(
+                box, measured.contrast, small_background, light_ink
+            ):
                 blobs.append(measured.blob)
         found.append(blobs)
     blobs = resolve_polarities(grey, found[0], found[1])

@@ -29,7 +29,9 @@ def page(height: int = 480, width: int = 640, paper: int = PAPER) -> np.ndarray:
     return np.full((height, width, 3), paper, np.uint8)
 
 
-def draw_seven(image: np.ndarray, x: int, y: int, h: int, ink: int = INK, thickness: int = 0) -> Tuple[int, int, int, int]:
+def draw_seven(
+    image: np.ndarray, x: int, y: int, h: int, ink: int = INK, thickness: int = 0
+) -> Tuple[int, int, int, int]:
     """A handwritten-looking 7 with its top-left at (x, y), ``h`` tall; returns its box."""
     w = int(h * 0.6)
     t = thickness or max(2, h // 10)
@@ -368,8 +370,10 @@ def test_mnist_digits_on_a_webcam_like_frame_are_all_found() -> None:
         total += len(frame.labels)
         for box in frame.boxes:
             cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
-            found += any(c.box[0] <= cx <= c.box[0] + c.box[2] and c.box[1] <= cy <= c.box[1] + c.box[3]
-                         for c in candidates)
+            found += any(
+                c.box[0] <= cx <= c.box[0] + c.box[2] and c.box[1] <= cy <= c.box[1] + c.box[3]
+                for c in candidates
+            )
         false += frame.empty and len(candidates) > 0
     assert found >= total - 1, (found, total)
     assert false <= 1
