@@ -19,7 +19,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -64,11 +64,19 @@ class LatestFrameBuffer:
         self._condition = threading.Condition()
         self._frame: Optional[Frame] = None
         self._seq = 0
+        #: The lowest seq some reader has waited for (wait_newer); a frame is wanted while
+        #: it is above the newest seq. Not a count of waiters: a woken reader that has not
+        #: run yet must not look like it still wants a frame.
+        self._wanted = 0
 
-    def put(self, image: np.ndarray, timestamp: Optional[float] = None) -> Frame:
-        """Replace the newest frame with ``image`` (BGR uint8) and wake every waiting reader."""
+    def put(self, image: np.ndarray, timestamp: Optional[float] = None, seq: Optional[int] = None) -> Frame:
+        """Replace the newest frame with ``image`` (BGR uint8) and wake every waiting reader.
+
+        ``seq``: the source's own frame number, when it let frames pass unrendered (an
+        on-demand source); it only ever moves forwards. None: the next number.
+        """
         with self._condition:
-            self._seq += 1
+            self._seq = max(self._seq + 1, seq or 0)
             frame = Frame(image, time.time() if timestamp is None else timestamp, self._seq)
             self._frame = frame
             self._condition.notify_all()
@@ -85,11 +93,28 @@ class LatestFrameBuffer:
         Returns None on timeout. Pass ``seq=0`` to wait for the first frame.
         """
         with self._condition:
-            self._condition.wait_for(
-                lambda: self._frame is not None and self._frame.seq > seq, timeout
-            )
+            if self._frame is None or self._frame.seq <= seq:
+                if seq + 1 > self._wanted:
+                    self._wanted = seq + 1
+                    self._condition.notify_all()  # an on-demand producer may wait for this
+                self._condition.wait_for(lambda: self._frame is not None and self._frame.seq > seq, timeout)
             frame = self._frame
             return frame if frame is not None and frame.seq > seq else None
+
+    def wait_for_reader(self, give_up: Callable[[], bool]) -> bool:
+        """Block until a reader waits in :meth:`wait_newer` for a frame newer than the newest
+        (it may have timed out since); False if ``give_up()`` came first.
+
+        Whoever makes ``give_up()`` true must then call :meth:`wake` so this sees it.
+        """
+        with self._condition:
+            self._condition.wait_for(lambda: self._wanted > self._seq or give_up())
+            return not give_up()
+
+    def wake(self) -> None:
+        """Wake :meth:`wait_for_reader` to re-check its ``give_up``."""
+        with self._condition:
+            self._condition.notify_all()
 
 
 class CameraSource(ABC):
@@ -139,9 +164,11 @@ class CameraSource(ABC):
 
     # -- producer side -----------------------------------------------------------------
 
-    def publish(self, image: np.ndarray, timestamp: Optional[float] = None) -> Frame:
-        """Make ``image`` (BGR uint8 HxWx3) the newest frame."""
-        frame = self._buffer.put(image, timestamp)
+    def publish(
+        self, image: np.ndarray, timestamp: Optional[float] = None, seq: Optional[int] = None
+    ) -> Frame:
+        """Make ``image`` (BGR uint8 HxWx3) the newest frame (``seq``: see LatestFrameBuffer.put)."""
+        frame = self._buffer.put(image, timestamp, seq)
         if self.status.state is not CameraState.STREAMING:
             self._set_status(CameraState.STREAMING)
         return frame
@@ -163,7 +190,15 @@ class ThreadedCamera(CameraSource):
 
     :meth:`read` must block until the next frame is due (a real device does; a synthetic
     one sleeps to its frame time), so the thread never spins.
+
+    A source with ``on_demand = True`` only reads while a consumer is waiting for a newer
+    frame (:meth:`CameraSource.wait_newer`): a synthetic camera then renders 5 frames a
+    second for a page at the idle view rate, not 30 nobody takes, and every frame it
+    renders is fresh when taken. Devices whose driver queues frames keep it False: paused,
+    they would hand out stale frames afterwards.
     """
+
+    on_demand = False
 
     def __init__(self, spec: str, fps: float = 30.0) -> None:
         super().__init__(spec, fps)
@@ -181,6 +216,7 @@ class ThreadedCamera(CameraSource):
 
     def stop(self) -> None:
         self._stopping.set()
+        self._buffer.wake()
         if self._thread is not None:
             self._thread.join(timeout=2.0)
             self._thread = None
@@ -190,6 +226,8 @@ class ThreadedCamera(CameraSource):
     def _run(self) -> None:
         try:
             while not self._stopping.is_set():
+                if self.on_demand and not self._buffer.wait_for_reader(self._stopping.is_set):
+                    continue
                 image = self.read()
                 if image is not None:
                     self.publish(image)

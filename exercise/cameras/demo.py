@@ -173,6 +173,9 @@ class DemoCamera(ThreadedCamera):
     """The synthetic webcam. Thread-safe for consumers; the scene is touched only by the
     camera thread (and by :meth:`open`, before that thread starts)."""
 
+    #: Renders only frames someone waits for (see ThreadedCamera): idle costs next to nothing.
+    on_demand = True
+
     def __init__(self, spec: str = "demo", options: Optional[DemoOptions] = None) -> None:
         self.options = options or DemoOptions()
         if self.options.fps <= 0 or self.options.interval <= 0:
@@ -215,10 +218,16 @@ class DemoCamera(ThreadedCamera):
         with self._truth_lock:
             return self._truth[seq]
 
-    def publish(self, image: np.ndarray, timestamp: Optional[float] = None) -> Frame:
+    def publish(
+        self, image: np.ndarray, timestamp: Optional[float] = None, seq: Optional[int] = None
+    ) -> Frame:
+        if seq is None and self._clock is not None:
+            # Numbered by its frame slot: the slots nobody asked for still count as
+            # frames that went by, so a consumer sees the gaps a real camera would give.
+            seq = self._clock.slot + 1
         # Under the lock, so a consumer woken by this frame cannot ask digit_of(seq) too early.
         with self._truth_lock:
-            frame = super().publish(image, timestamp)
+            frame = super().publish(image, timestamp, seq)
             self._truth[frame.seq] = self._scene_digit
             self._current_digit = self._scene_digit
             while len(self._truth) > TRUTH_HISTORY:

@@ -40,6 +40,11 @@ class FrameClock:
         self._start = clock()
         self._slot = -1
 
+    @property
+    def slot(self) -> int:
+        """The slot the last :meth:`wait` waited for (frame ``slot + 1``); -1 before."""
+        return self._slot
+
     def wait(self) -> bool:
         """Sleep until the next slot (the first call returns at once). False: stop asked."""
         slot, due = next_slot(self._start, self.period, self._slot, self._clock())

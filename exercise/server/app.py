@@ -30,7 +30,7 @@ from starlette.websockets import WebSocket
 from exercise.server.api import build_routes
 from exercise.server.config import ServerConfig, is_loopback
 from exercise.server.core import Exercise
-from exercise.server.hub import Hub
+from exercise.server.hub import DRAIN_EXTENSION, Hub
 from exercise.server.protocol import MAX_FRAME_BYTES
 from exercise.server.security import TOKEN_COOKIE, AccessPolicy, new_token
 
@@ -52,11 +52,64 @@ def static_dir() -> Optional[Path]:
     return None
 
 
+#: Kernel send buffer of a websocket connection (Linux doubles it). Small on purpose: a
+#: client that reads slowly must make the hub wait (and skip views into its one-view
+#: slot), not have seconds of stale views parked in a multi-megabyte autotuned buffer.
+SEND_BUFFER_BYTES = 8 * 1024
+#: Bytes the event loop may hold for a websocket before its sender waits: under one view.
+WRITE_HIGH_WATER = 16 * 1024
+
+
 def websocket_impl() -> str:
     """``websockets-sansio`` where uvicorn has it (flow control, no legacy API), else ``websockets``."""
     from uvicorn.config import WS_PROTOCOLS
 
     return "websockets-sansio" if "websockets-sansio" in WS_PROTOCOLS else "websockets"
+
+
+def websocket_protocol() -> type:
+    """uvicorn's websocket protocol class (:func:`websocket_impl`) with small send buffers."""
+    from uvicorn.config import WS_PROTOCOLS
+    from uvicorn.importer import import_from_string
+
+    base: Any = import_from_string(WS_PROTOCOLS[websocket_impl()])
+
+    class SmallBufferProtocol(base):
+        """Also offers the app a wait for "all written" (:data:`DRAIN_EXTENSION`)."""
+
+        def connection_made(self, transport: Any) -> None:
+            self._exercise_drained = asyncio.Event()
+            self._exercise_drained.set()
+            super().connection_made(transport)
+            limit_send_buffers(transport)
+
+        def pause_writing(self) -> None:
+            super().pause_writing()
+            self._exercise_drained.clear()
+
+        def resume_writing(self) -> None:
+            super().resume_writing()
+            self._exercise_drained.set()
+
+        def connection_lost(self, exc: Optional[Exception]) -> None:
+            super().connection_lost(exc)
+            self._exercise_drained.set()  # nothing will drain now: let waiters fail on send
+
+        async def run_asgi(self) -> None:
+            self.scope["extensions"][DRAIN_EXTENSION] = {"wait": self._exercise_drained.wait}
+            await super().run_asgi()
+
+    return SmallBufferProtocol
+
+
+def limit_send_buffers(transport: Any) -> None:
+    """Shrink the socket's send buffer and the transport's write limits (see the constants)."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+    with contextlib.suppress(AttributeError, NotImplementedError):
+        transport.set_write_buffer_limits(high=WRITE_HIGH_WATER, low=0)
 
 
 class AccessMiddleware:
@@ -219,7 +272,7 @@ def serve(
     app = build_app(exercise, token, on_started=lambda: _on_started(exercise, config, on_ready))
     uv_config = uvicorn.Config(
         app,
-        ws=websocket_impl(),
+        ws=websocket_protocol(),
         ws_max_size=MAX_FRAME_BYTES,
         ws_per_message_deflate=False,  # JPEG does not compress; deflate only costs CPU
         lifespan="on",

@@ -14,7 +14,7 @@ import functools
 import itertools
 import logging
 import time
-from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Tuple
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 #: Text messages a client may have waiting before the oldest are dropped.
 MAX_PENDING_TEXT = 500
+#: ASGI scope extension our uvicorn protocol adds: ``{"wait": coroutine function}`` that
+#: returns once everything sent so far has left the event loop for the kernel.
+DRAIN_EXTENSION = "exercise.drain"
 #: Console lines are gathered this long and sent as one message.
 CONSOLE_BATCH_SECONDS = 0.05
 MAX_CONSOLE_BATCH = 200
@@ -58,6 +61,8 @@ class Client:
         self.views_sent = 0
         self.views_skipped = 0
         self.closed = False
+        drain = (websocket.scope.get("extensions") or {}).get(DRAIN_EXTENSION) or {}
+        self._drained: Optional[Callable[[], Awaitable[Any]]] = drain.get("wait")
 
     def send_text(self, message: Dict[str, Any]) -> None:
         self.text.append(p.encode(message))
@@ -93,7 +98,12 @@ class Client:
                     await self.websocket.send_bytes(
                         p.pack_binary(p.BinaryKind.MODEL_INPUT, payload, sent=time.time())
                     )
-                if self.view is not None:
+                if self.view is not None and self._drained is not None:
+                    # Take the view only once the last one is out of our hands: a slow
+                    # client then gets the newest view when it can take one, not one
+                    # picked when it could not.
+                    await self._drained()
+                if self.view is not None and not self.closed:
                     (jpeg, seq, captured, flags), self.view = self.view, None
                     header = p.pack_header(
                         p.BinaryKind.CAMERA_VIEW, seq=seq, captured=captured, sent=time.time(), flags=flags

@@ -17,7 +17,7 @@ from typing import Callable, Deque, Optional
 import cv2
 import numpy as np
 
-from exercise.cameras.base import CameraSource
+from exercise.cameras.base import CameraSource, Frame
 from exercise.server.protocol import FLAG_FROM_BRAIN
 
 #: Views per second while the brain is stopped or paused: enough to aim the camera at a
@@ -31,6 +31,11 @@ JPEG_QUALITY = 80
 #: Pacing tolerance: a frame that arrives a little early for its slot is still sent, so a
 #: 30 fps camera at a 30 fps GUI rate does not alias down to 15 fps.
 EARLY_FRACTION = 0.85
+
+#: A camera frame captured at most this long ago is sent as it is; an older one (a
+#: continuously capturing webcam's newest frame, up to a frame period old when the view
+#: is due) is passed over for the next one, which is sent the moment it arrives.
+FRESH_SECONDS = 0.008
 
 #: deliver(jpeg, seq, captured, flags)
 Deliver = Callable[[bytes, int, float, int], None]
@@ -150,7 +155,7 @@ class ViewPump:
                 camera = self._camera()
                 if camera is not last_camera:  # a new source counts its seq from 1 again
                     last_camera, last_seq = camera, 0
-                frame = camera.wait_newer(last_seq, timeout=0.25)
+                frame = _fresh_frame(camera, last_seq)
                 if frame is None:
                     continue
                 last_seq = frame.seq
@@ -165,3 +170,20 @@ class ViewPump:
         with self._cond:
             self._sent_times.append(time.monotonic())
         self._deliver(data, seq, captured, flags)
+
+
+def _fresh_frame(camera: CameraSource, last_seq: int) -> Optional[Frame]:
+    """The next frame to send after ``last_seq``, as fresh as can be; None: none came.
+
+    A stale newest frame is passed over for the next one, unless that one is not there
+    within a frame period and a half (a pushed source that went quiet still gets its last
+    frame shown).
+    """
+    newest = camera.latest()
+    if newest is not None and newest.seq > last_seq:
+        age = time.time() - newest.timestamp
+        # A negative age: a source whose clock is not ours (a ROS stamp); take its frame.
+        if age <= FRESH_SECONDS:
+            return newest
+        return camera.wait_newer(newest.seq, timeout=1.5 / max(camera.fps, 1.0)) or newest
+    return camera.wait_newer(last_seq, timeout=0.25)

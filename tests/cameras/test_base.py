@@ -10,7 +10,7 @@ import pytest
 
 from exercise.cameras import open_camera, split_spec
 from exercise.cameras.base import CameraSource, CameraState, LatestFrameBuffer, ThreadedCamera
-from exercise.cameras.demo import DemoCamera
+from exercise.cameras.demo import DemoCamera, DemoOptions
 from exercise.exceptions import CameraError
 
 from .helpers import wait_state
@@ -194,3 +194,36 @@ def test_open_camera_returns_an_unstarted_source_with_the_options():
     with camera:
         frame = camera.wait_newer(0, timeout=5.0)
     assert frame is not None and frame.image.shape == (240, 320, 3)
+
+
+class OnDemandCamera(CountingCamera):
+    on_demand = True
+
+
+def test_an_on_demand_source_reads_only_while_a_consumer_waits():
+    camera = OnDemandCamera(period=0.005)
+    camera.start()
+    try:
+        first = camera.wait_newer(0, timeout=5.0)
+        assert first is not None
+        reads = camera.level
+        threading.Event().wait(0.2)  # nobody waits: about 40 frame periods go by unread
+        assert camera.level - reads <= 1  # at most the read that was already under way
+        newer = camera.wait_newer(camera.latest().seq, timeout=5.0)  # type: ignore[union-attr]
+        assert newer is not None and camera.level > reads
+    finally:
+        camera.stop()
+    assert camera.status.state is CameraState.STOPPED  # stop wakes a thread waiting for demand
+
+
+def test_an_on_demand_demo_numbers_frames_by_time_so_a_slow_consumer_sees_gaps():
+    camera = DemoCamera("demo", DemoOptions(fps=60.0, interval=60.0, seed=1))
+    camera.start()
+    try:
+        first = camera.wait_newer(0, timeout=5.0)
+        assert first is not None
+        threading.Event().wait(0.2)
+        newer = camera.wait_newer(first.seq, timeout=5.0)
+    finally:
+        camera.stop()
+    assert newer is not None and newer.seq - first.seq >= 6  # ~12 slots went by unrendered

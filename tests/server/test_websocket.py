@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
 
 import cv2
 import numpy as np
@@ -212,3 +214,29 @@ def test_digit_carries_the_seq_of_the_frame_the_brain_read(server):
     assert first["seq"] >= 1
     # the camera's seq, as the views count it: close to the newest view's
     assert abs(header(view)[3] - later["seq"]) < 30
+
+
+def test_a_slow_client_gets_fresh_views_not_a_backlog(server):
+    """A client that reads a view now and then sees the newest ones (seq gaps, recent
+    capture times), not the views of seconds ago waiting in buffers."""
+    code = "import HAL\nwhile True:\n    HAL.getImage()\n"  # running: views at the 30 fps GUI rate
+    # What the client itself buffers is its own business (a browser reads eagerly): this
+    # one keeps it small, a 4 KB receive buffer and one message read ahead.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(server.exercise.address)
+    with server.connect(max_queue=1, sock=sock) as ws:
+        send(ws, type="play", code=code, id=1)
+        receive_until(ws, of_type("state", brain__state="running"), timeout=20)
+        seqs, ages = [], []
+        while len(seqs) < 12:
+            time.sleep(0.25)  # 4 reads a second of a 30 fps stream
+            message = ws.recv(timeout=10)
+            if isinstance(message, bytes) and message[0] == 1:
+                _, _, _, seq, captured, _ = header(message)
+                seqs.append(seq)
+                ages.append(time.time() - captured)
+    gaps = [b - a for a, b in zip(seqs, seqs[1:])]
+    assert all(gap > 0 for gap in gaps)
+    assert sum(gaps[-5:]) / 5 > 3, f"views were queued for the slow client: seqs {seqs}"
+    assert max(ages[-5:]) < 2.0, f"stale views reached the slow client: ages {ages}"
