@@ -165,10 +165,17 @@ def export_and_verify(
 
     written = export_checkpoint(checkpoint, out)
     print(f"wrote {out}: {len(written):,} bytes, opset {OPSET}, sha256 {hashlib.sha256(written).hexdigest()}")
-    directory = Path(data_dir) if data_dir else run_data_dir(checkpoint.parent)
+    state = checkpoints.load(checkpoint)
+    trained_on = state["args"].get("data")
+    if data_dir:
+        directory = Path(data_dir)
+    elif trained_on:
+        directory = Path(trained_on)
+    else:
+        directory = run_data_dir(checkpoint.parent)
     test_images, test_labels = load_split(directory, "test")
     images01 = test_images[:images, None].astype(np.float32) / 255.0
-    net, normalization = checkpoints.load_network(checkpoint)
+    net, normalization = checkpoints.restore_network(state), str(state["normalization"])
     result = verify(out, net, images01, test_labels[:images].astype(np.int64), normalization)
     print(f"runtime check: {result.runtime_check}")
     print(
