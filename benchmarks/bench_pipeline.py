@@ -18,6 +18,7 @@ Prints three tables:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -124,7 +125,9 @@ def time_stages(
         grabbed = time.perf_counter()
         if index % 2:
             frame = hard[index % len(hard)]
+        cpu = time.thread_time()
         candidates = preprocess(frame, scaling)
+        cpu = time.thread_time() - cpu
         found = time.perf_counter()
         batch = (
             np.concatenate([c.tensor for c in candidates])
@@ -143,6 +146,8 @@ def time_stages(
             continue
         times["grab"].append((grabbed - start) * 1e3)
         times["find + normalise"].append((found - grabbed) * 1e3)
+        # CPU time of this thread: what the stage costs even when other processes share the core.
+        times["  (its CPU time)"].append(cpu * 1e3)
         times["inference"].append((inferred - found) * 1e3)
         times["annotate"].append((annotated - inferred) * 1e3)
         times["JPEG encode q80"].append((encoded - annotated) * 1e3)
@@ -263,6 +268,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     cv2.setNumThreads(1)
     classify, scaling, loader = load_classifier(args.model)
     print(f"model: {args.model} via {loader}, input scaling {scaling.value}; one core (cv2.setNumThreads(1))")
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load average {load:.2f} (wall times inflate under load)")
 
     times, source = time_stages(args.timing_frames, args.seed, classify, scaling)
     rows = [(stage, f"{statistics.median(v):.3f}", f"{percentile(v, 95):.3f}") for stage, v in times.items()]
