@@ -468,19 +468,22 @@ def box_median(grey: np.ndarray, box: Box, padding: float = 0.0) -> float:
 def ink_grey(grey: np.ndarray, blob: InkBlob) -> float:
     """Mean grey level of a blob's ink in the working image."""
     x, y, w, h = blob.box
-    return float(cv2.mean(grey[y : y + h, x : x + w], mask=blob.mask.astype(np.uint8))[0])
+    return float(cv2.mean(grey[y : y + h, x : x + w], mask=blob.mask.view(np.uint8))[0])
 
 
 def wins_over(grey: np.ndarray, blob: InkBlob, rival: InkBlob) -> bool:
     """Whether ``blob`` rather than ``rival`` (the other polarity, overlapping) is the writing.
 
     When one box holds the other (a digit and its hole, a digit and the paper around it),
-    the writing is the one whose grey is the minority in the outer box. Otherwise the
-    larger box wins: the smaller is the paper between strokes.
+    the writing is the one whose grey is the minority around the outer box: a bold digit
+    can fill more than half its own box, hence the padding. An outer blob more than half
+    the frame high is the sheet itself, and padding it would mostly add desk. Otherwise
+    the larger box wins: the smaller is the paper between two strokes.
     """
     if box_contains(blob.box, rival.box) or box_contains(rival.box, blob.box):
         outer = blob if box_contains(blob.box, rival.box) else rival
-        around = box_median(grey, outer.box)
+        padding = SURROUND_PADDING_FRACTION if outer.box[3] < 0.5 * grey.shape[0] else 0.0
+        around = box_median(grey, outer.box, padding)
         return abs(ink_grey(grey, blob) - around) >= abs(ink_grey(grey, rival) - around)
     return blob.box[2] * blob.box[3] >= rival.box[2] * rival.box[3]
 
