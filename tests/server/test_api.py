@@ -7,7 +7,7 @@ import uuid
 
 import cv2
 import pytest
-from conftest import build_onnx_model, draw_digit
+from tests.conftest import build_onnx_model, draw_digit
 
 from server.helpers import of_type, raw_http, receive_until
 
