@@ -10,8 +10,6 @@ import pytest
 from exercise.cameras import demo_assets
 from exercise.exceptions import DatasetError
 
-MNIST = Path("/work/shared/data/mnist")
-
 
 def test_the_packaged_asset_is_small_balanced_mnist():
     images, labels = demo_assets.load()
@@ -21,9 +19,8 @@ def test_the_packaged_asset_is_small_balanced_mnist():
     assert images[:, 0, :].max() == 0  # MNIST layout: white digit on black, empty border rows
 
 
-@pytest.mark.skipif(not MNIST.is_dir(), reason="MNIST IDX files not available")
-def test_build_reproduces_the_packaged_asset_from_training_digits(tmp_path: Path):
-    out = demo_assets.build(MNIST, tmp_path / "digits.npz")
+def test_build_reproduces_the_packaged_asset_from_training_digits(tmp_path: Path, mnist_dir: Path):
+    out = demo_assets.build(mnist_dir, tmp_path / "digits.npz")
     with np.load(out) as built, np.load(demo_assets.ASSET_PATH) as packaged:
         assert np.array_equal(built["indices"], packaged["indices"])
         assert np.array_equal(built["images"], packaged["images"])

@@ -17,21 +17,12 @@ pytest.importorskip("torch")
 
 from exercise.training.options import add_train_arguments  # noqa: E402
 
-MNIST_DIR = Path("/work/shared/data/mnist")
-
 
 def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.training)
-
-
-@pytest.fixture(scope="session")
-def mnist_dir() -> Path:
-    if not (MNIST_DIR / "train-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"the real MNIST files are not in {MNIST_DIR}")
-    return MNIST_DIR
 
 
 def train_args(*argv: str) -> argparse.Namespace:
