@@ -70,6 +70,10 @@ MIN_FILL = 0.03
 MAX_FILL = 0.8
 #: Narrow shapes (a "1") may be solid: height/width above this lifts MAX_FILL.
 NARROW_ASPECT = 2.5
+#: Blobs filling more than this of their box must not be convex: ink over this fraction of
+#: its convex hull is a coin, an eraser or a sticky note, not a digit.
+SOLID_CHECK_FILL = 0.4
+MAX_SOLIDITY = 0.93
 #: Ink blobs smaller than this fraction of (min height)^2 are noise, never digit parts.
 MIN_PART_AREA_FRACTION = 0.12
 #: A fragment joins a digit when its centre is this close (fraction of the digit height).
@@ -361,6 +365,17 @@ def has_even_surround(
     return (high - low) <= MAX_BACKGROUND_SPREAD * ink_depth
 
 
+def is_convex_blob(mask: np.ndarray, area: int) -> bool:
+    """True for a blob that nearly fills its convex hull: a coin, an eraser, a sticky note.
+
+    Handwritten digits, even in thick marker, have holes (0, 6, 8, 9) or bays (2, 3, 5, 7).
+    """
+    hull = cv2.convexHull(cv2.findNonZero(mask.view(np.uint8)))
+    # The hull runs through pixel centres: half a pixel all round is still the blob's.
+    hull_area = cv2.contourArea(hull) + cv2.arcLength(hull, True) / 2.0 + 1.0
+    return area > MAX_SOLIDITY * hull_area
+
+
 def find_sightings(contrast: np.ndarray) -> List[Tuple[Box, np.ndarray]]:
     """Digit-shaped ink blobs in a detection-resolution contrast map: (box, bool mask of the box)."""
     mask = ink_mask(contrast, DETECT_THRESHOLD)
@@ -378,6 +393,8 @@ def find_sightings(contrast: np.ndarray) -> List[Tuple[Box, np.ndarray]]:
         sighting = window == group[0]
         for label in group[1:]:
             sighting |= window == label
+        if area > SOLID_CHECK_FILL * w * h and h <= NARROW_ASPECT * w and is_convex_blob(sighting, area):
+            continue
         # A cheap first look at the ink's strength saves re-measuring most clutter sharp.
         strength = cv2.mean(contrast[y : y + h, x : x + w], mask=sighting.view(np.uint8))[0]
         if strength >= DETECT_STRONG * 255:

@@ -177,6 +177,20 @@ def test_a_thumb_coming_in_from_the_edge_is_not_a_digit() -> None:
     assert preprocess(frame) == []
 
 
+def test_a_coin_or_a_sticky_note_is_not_a_digit() -> None:
+    frame = page()
+    cv2.circle(frame, (200, 240), 40, (90, 110, 140), -1, cv2.LINE_AA)
+    note = cv2.boxPoints(((450, 240), (90, 90), 30.0)).astype(np.int32)
+    cv2.fillConvexPoly(frame, note, (60, 200, 230), cv2.LINE_AA)
+    assert preprocess(frame) == []
+
+
+def test_a_bold_zero_with_a_small_hole_is_still_a_digit() -> None:
+    frame = page()
+    cv2.ellipse(frame, (320, 240), (45, 70), 0, 0, 360, (INK,) * 3, 50, cv2.LINE_AA)
+    assert len(preprocess(frame)) == 1
+
+
 def test_a_digit_cut_by_the_frame_edge_is_ignored() -> None:
     frame = page()
     draw_seven(frame, 600, 150, 120)
