@@ -53,8 +53,49 @@ class Channel:
             write_all(self._fd, data)
 
 
+class GuiRate:
+    """When GUI results of one kind may go: at most ``fps`` a second in the long run.
+
+    A token bucket (``fps`` tokens a second, up to :data:`BURST`) plus a smallest gap of
+    half an interval. The bucket is what lets a brain at the GUI rate have every result
+    sent at once: its ticks end a few ms early or late (each tick's work differs), and a
+    plain "one interval since the last one" rule would hold every early one back for the
+    outbox thread. Pure: the caller passes ``now`` and serialises calls.
+    """
+
+    BURST = 2.0
+    MIN_GAP = 0.5  # of an interval
+
+    def __init__(self, fps: float) -> None:
+        self.interval = 1.0 / fps
+        self._tokens = self.BURST
+        self._refilled: Optional[float] = None
+        self._last = float("-inf")
+
+    def due(self, now: float) -> float:
+        """The earliest time (at or after ``now``) a result may go."""
+        tokens = self._tokens_at(now)
+        return max(self._last + self.MIN_GAP * self.interval, now + max(0.0, 1.0 - tokens) * self.interval)
+
+    def take(self, now: float) -> None:
+        """A result goes at ``now``."""
+        self._tokens = self._tokens_at(now) - 1.0
+        self._refilled = now
+        self._last = now
+
+    def _tokens_at(self, now: float) -> float:
+        if self._refilled is None:
+            return self._tokens
+        return min(self.BURST, self._tokens + (now - self._refilled) / self.interval)
+
+
 class Outbox:
-    """Sends console lines (rate-limited) and GUI results (newest wins, at the GUI rate)."""
+    """Sends console lines (rate-limited) and GUI results (newest wins, at the GUI rate).
+
+    A GUI result whose slot has come is written at once by the thread that made it; only
+    one that has to wait for its slot is left to the outbox thread, so a brain that runs
+    no faster than the GUI rate never wakes that thread.
+    """
 
     def __init__(self, channel: Channel, gui_fps: float) -> None:
         from exercise.brain.output import OutputLimiter
@@ -62,9 +103,9 @@ class Outbox:
         self._channel = channel
         self._condition = threading.Condition()
         self._limiter = OutputLimiter(time.monotonic())
-        self._gui_interval = 1.0 / gui_fps
+        self._gui_fps = gui_fps
         self._gui_pending: Dict[str, Tuple[Dict[str, Any], Any]] = {}
-        self._gui_sent: Dict[str, float] = {}
+        self._gui_rates: Dict[str, GuiRate] = {}
         self._closed = False
         #: Line writers whose unfinished last line close() sends first.
         self.writers: List[LineWriter] = []
@@ -78,14 +119,22 @@ class Outbox:
 
     def gui(self, kind: str, message: Dict[str, Any], array: Any) -> None:
         with self._condition:
-            fresh = kind not in self._gui_pending
-            self._gui_pending[kind] = (message, array)
-            if fresh:
-                self._condition.notify()
+            now = time.monotonic()
+            send_now = kind not in self._gui_pending and self._gui_due(kind, now)
+            if send_now:
+                self._gui_taken(kind, now)
+            else:
+                fresh = kind not in self._gui_pending
+                self._gui_pending[kind] = (message, array)
+                if fresh:
+                    self._condition.notify()
+        if send_now:  # outside the lock: the outbox thread may be writing too
+            self._channel.send(dict(message, t=kind), array)
 
     def set_gui_rate(self, fps: float) -> None:
         with self._condition:
-            self._gui_interval = 1.0 / fps
+            self._gui_fps = fps
+            self._gui_rates.clear()
             self._condition.notify()
 
     def close(self) -> None:
@@ -118,16 +167,29 @@ class Outbox:
                 due = self._next_due(now)
                 self._condition.wait(None if due is None else max(0.0, due - now))
 
+    def _gui_rate(self, kind: str) -> GuiRate:
+        rate = self._gui_rates.get(kind)
+        if rate is None:
+            rate = self._gui_rates[kind] = GuiRate(self._gui_fps)
+        return rate
+
+    def _gui_due(self, kind: str, now: float) -> bool:
+        """Whether a result of ``kind`` may go now. Call with the condition held."""
+        return self._gui_rate(kind).due(now) <= now
+
+    def _gui_taken(self, kind: str, now: float) -> None:
+        self._gui_rate(kind).take(now)
+
     def _due_gui(self, now: float) -> List[Tuple[str, Tuple[Dict[str, Any], Any]]]:
         due = []
         for kind in list(self._gui_pending):
-            if now - self._gui_sent.get(kind, -1e9) >= self._gui_interval:
+            if self._gui_due(kind, now):
                 due.append((kind, self._gui_pending.pop(kind)))
-                self._gui_sent[kind] = now
+                self._gui_taken(kind, now)
         return due
 
     def _next_due(self, now: float) -> Optional[float]:
-        dues = [self._gui_sent.get(kind, now) + self._gui_interval for kind in self._gui_pending]
+        dues = [self._gui_rate(kind).due(now) for kind in self._gui_pending]
         console_due = self._limiter.next_due(now)
         if console_due is not None:
             dues.append(console_due)

@@ -322,11 +322,17 @@ class _EventThread:
         self._thread: Optional[threading.Thread] = None
 
     def put(self, event: BrainEvent) -> None:
+        self.put_all([event])
+
+    def put_all(self, events: List[BrainEvent]) -> None:
+        """Queue ``events`` in order behind one wake-up of the event thread."""
+        if not events:
+            return
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="brain events", daemon=True)
                 self._thread.start()
-        self._queue.put(event)
+        self._queue.put(events)
 
     def close(self) -> None:
         with self._lock:
@@ -338,15 +344,16 @@ class _EventThread:
 
     def _run(self) -> None:
         while True:
-            event = self._queue.get()
-            if event is self._STOP:
+            events = self._queue.get()
+            if events is self._STOP:
                 return
-            try:
-                self._callback(event)
-            except Exception:  # a listener's bug must not end the event thread
-                import traceback
+            for event in events:
+                try:
+                    self._callback(event)
+                except Exception:  # a listener's bug must not end the event thread
+                    import traceback
 
-                traceback.print_exc()
+                    traceback.print_exc()
 
 
 @dataclass
@@ -624,26 +631,33 @@ class BrainRunner:
             run.child.kill_now()
             return {"t": "failed", "message": f"the brain process sent garbage and was stopped ({exc})",
                     "line": None, "traceback": ""}
-        for message, array in decoded:
-            try:
-                result = self._translate(run, message, array)
-            except (KeyError, TypeError, ValueError) as exc:
-                run.child.kill_now()
-                return {"t": "failed", "message": f"the brain process sent a bad {message.get('t')!r} "
-                        f"message and was stopped ({exc!r})", "line": None, "traceback": ""}
-            if isinstance(result, dict):
-                outcome = result
-            elif result is not None:
-                self._emit(result)
+        # One wake-up of the event thread for everything this chunk brought (a tick's
+        # digit and model input come together).
+        events: List[BrainEvent] = []
+        try:
+            for message, array in decoded:
+                try:
+                    result = self._translate(run, message, array)
+                except (KeyError, TypeError, ValueError) as exc:
+                    run.child.kill_now()
+                    return {"t": "failed", "message": f"the brain process sent a bad {message.get('t')!r} "
+                            f"message and was stopped ({exc!r})", "line": None, "traceback": ""}
+                if isinstance(result, dict):
+                    outcome = result
+                elif isinstance(result, list):
+                    events.extend(result)
+                elif result is not None:
+                    events.append(result)
+        finally:
+            self._events.put_all(events)
         return outcome
 
     def _translate(self, run: _Run, message: Dict[str, Any], array: Optional[np.ndarray]) -> Any:
-        """An event for one child message, or the ending message itself (a dict), or None."""
+        """An event (or a list of them) for one child message, the ending message itself (a
+        dict), or None."""
         kind = message["t"]
         if kind == "console":
-            for stream, text in message["lines"]:
-                self._emit(ConsoleLine(ConsoleStream(stream), str(text)))
-            return None
+            return [ConsoleLine(ConsoleStream(stream), str(text)) for stream, text in message["lines"]]
         if kind == "digit":
             digit = message["digit"]
             probabilities = message["probabilities"]

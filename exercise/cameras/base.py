@@ -61,7 +61,13 @@ class LatestFrameBuffer:
     """Holds the newest frame only; readers wait on a condition, never poll."""
 
     def __init__(self) -> None:
-        self._condition = threading.Condition()
+        lock = threading.Lock()
+        #: Readers wait on this one for a new frame...
+        self._condition = threading.Condition(lock)
+        #: ...and an on-demand producer on this one for a reader: two conditions on one
+        #: lock, so that a reader asking for a frame wakes the producer, not the other
+        #: readers, and a new frame wakes the readers, not the producer.
+        self._reader_waits = threading.Condition(lock)
         self._frame: Optional[Frame] = None
         self._seq = 0
         #: The lowest seq some reader has waited for (wait_newer); a frame is wanted while
@@ -96,7 +102,7 @@ class LatestFrameBuffer:
             if self._frame is None or self._frame.seq <= seq:
                 if seq + 1 > self._wanted:
                     self._wanted = seq + 1
-                    self._condition.notify_all()  # an on-demand producer may wait for this
+                    self._reader_waits.notify_all()  # an on-demand producer may wait for this
                 self._condition.wait_for(lambda: self._frame is not None and self._frame.seq > seq, timeout)
             frame = self._frame
             return frame if frame is not None and frame.seq > seq else None
@@ -107,14 +113,14 @@ class LatestFrameBuffer:
 
         Whoever makes ``give_up()`` true must then call :meth:`wake` so this sees it.
         """
-        with self._condition:
-            self._condition.wait_for(lambda: self._wanted > self._seq or give_up())
+        with self._reader_waits:
+            self._reader_waits.wait_for(lambda: self._wanted > self._seq or give_up())
             return not give_up()
 
     def wake(self) -> None:
         """Wake :meth:`wait_for_reader` to re-check its ``give_up``."""
-        with self._condition:
-            self._condition.notify_all()
+        with self._reader_waits:
+            self._reader_waits.notify_all()
 
 
 class CameraSource(ABC):

@@ -13,6 +13,7 @@ import collections
 import functools
 import itertools
 import logging
+import threading
 import time
 from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Tuple
 
@@ -127,6 +128,9 @@ class Hub:
         self._unsubscribe: List[Callable[[], None]] = []
         self._ticker: Optional[asyncio.Task[None]] = None
         self._last_camera: Optional[Dict[str, Any]] = None
+        # Calls waiting to run on the loop (see _hop): one loop wake-up takes them all.
+        self._hop_lock = threading.Lock()
+        self._hops: List[Tuple[Callable[[Any], None], Any]] = []
         self.pump = ViewPump(lambda: self.exercise.camera, self._deliver_view, exercise.gui_fps)
 
     # -- life ---------------------------------------------------------------------------
@@ -146,10 +150,28 @@ class Hub:
         self._ticker = loop.create_task(self._tick())
 
     def _hop(self, handler: Callable[[Any], None], item: Any) -> None:
-        """From any thread: run ``handler(item)`` on the loop (dropped once the loop closed)."""
+        """From any thread: run ``handler(item)`` on the loop (dropped once the loop closed).
+
+        Calls queue up in order behind one wake-up of the loop: a digit, a model input and
+        a camera view that arrive together cost one wake-up, not three.
+        """
         loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(handler, item)
+        if loop is None or loop.is_closed():
+            return
+        with self._hop_lock:
+            self._hops.append((handler, item))
+            if len(self._hops) > 1:
+                return  # a wake-up is already on its way and will take this one too
+        loop.call_soon_threadsafe(self._run_hops)
+
+    def _run_hops(self) -> None:
+        with self._hop_lock:
+            hops, self._hops = self._hops, []
+        for handler, item in hops:
+            try:
+                handler(item)
+            except Exception:  # one failing handler must not drop the calls behind it
+                log.exception("handling %r failed", item)
 
     async def close(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -278,9 +300,7 @@ class Hub:
 
     def _deliver_view(self, jpeg: bytes, seq: int, captured: float, flags: int) -> None:
         """From the pump thread: hop to the loop, then fill every client's slot."""
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._offer_view, (jpeg, seq, captured, flags))
+        self._hop(self._offer_view, (jpeg, seq, captured, flags))
 
     def _offer_view(self, view: Tuple[bytes, int, float, int]) -> None:
         for client in self.clients.values():

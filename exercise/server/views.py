@@ -37,6 +37,9 @@ EARLY_FRACTION = 0.85
 #: is due) is passed over for the next one, which is sent the moment it arrives.
 FRESH_SECONDS = 0.008
 
+#: A camera frame expected this close before a view is due counts as due (clock jitter).
+CAMERA_SLACK = 0.003
+
 #: deliver(jpeg, seq, captured, flags)
 Deliver = Callable[[bytes, int, float, int], None]
 
@@ -130,6 +133,8 @@ class ViewPump:
         last_seq = 0
         last_camera: Optional[CameraSource] = None
         next_due = 0.0
+        # When the camera's next frame is due (monotonic), as far as its nominal rate says.
+        next_frame = 0.0
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._closed or self._wanted)
@@ -137,7 +142,11 @@ class ViewPump:
                     return
                 period = 1.0 / self._target_fps_locked()
                 delay = next_due - time.monotonic()
-                if delay > 0:  # paced: sleep, but wake at once on close or a rate change
+                # Paced: sleep, but wake at once on close or a rate change. Not when the
+                # camera's very next frame is the one to send (a GUI rate as high as the
+                # camera's): then waiting for that frame is the pacing, and one wake-up
+                # per view is enough.
+                if delay > 0 and next_frame < next_due - CAMERA_SLACK:
                     self._cond.wait(delay)
                     continue
                 brain_mode = time.monotonic() - self._brain_image_at < BRAIN_IMAGE_HOLD
@@ -151,6 +160,7 @@ class ViewPump:
                             self._cond.wait(BRAIN_IMAGE_HOLD)
                     continue
                 self._send(image, seq, captured, FLAG_FROM_BRAIN)
+                next_frame = 0.0  # the brain's images are paced by sleeping
             else:
                 camera = self._camera()
                 if camera is not last_camera:  # a new source counts its seq from 1 again
@@ -159,7 +169,13 @@ class ViewPump:
                 if frame is None:
                     continue
                 last_seq = frame.seq
+                now = time.monotonic()
+                if now < next_due - CAMERA_SLACK:
+                    # The camera runs faster than it says: this frame is early; pass over it.
+                    next_frame = 0.0
+                    continue
                 self._send(frame.image, frame.seq, frame.timestamp, 0)
+                next_frame = now + (frame.timestamp - time.time()) + 1.0 / max(camera.fps, 1.0)
             next_due = time.monotonic() + period * EARLY_FRACTION
 
     def _send(self, image: np.ndarray, seq: int, captured: float, flags: int) -> None:
