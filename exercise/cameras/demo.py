@@ -103,11 +103,15 @@ def render_ink(digit28: np.ndarray, size: int, rng: np.random.Generator) -> np.n
 def render_sheet(
     digit28: Optional[np.ndarray], sheet_w: int, sheet_h: int, digit_h: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """The flat sheet, float32 BGR (sheet_h, sheet_w, 3) in 0..255: paper with one digit
-    (or none) written near its centre, at most as wide as the sheet."""
+    """The flat sheet, uint8 BGR (sheet_h, sheet_w, 3): paper with one digit (or none)
+    written near its centre, at most as wide as the sheet."""
     paper = np.array(rng.uniform([222, 228, 230], [236, 240, 244]), dtype=np.float32)
-    texture = 3.0 * _smooth_field(rng, sheet_h, sheet_w, (6, 5))
-    sheet = paper[None, None, :] + texture[:, :, None]
+    # The paper's texture varies slowly: made on a grid a quarter the size and scaled up,
+    # in uint8 (a sheet is redrawn every few seconds, and it must cost next to nothing).
+    small_w, small_h = max(2, sheet_w // 4), max(2, sheet_h // 4)
+    texture = 3.0 * _smooth_field(rng, small_h, small_w, (6, 5))
+    small = np.clip(paper[None, None, :] + texture[:, :, None], 0, 255).astype(np.uint8)
+    sheet = cv2.resize(small, (sheet_w, sheet_h), interpolation=cv2.INTER_LINEAR)
     if digit28 is None:
         return sheet
     # MNIST draws a digit in the middle 20 of its 28 pixels: scale so the digit is digit_h tall.
@@ -117,11 +121,20 @@ def render_sheet(
     cy = sheet_h / 2 + rng.uniform(-0.05, 0.05) * sheet_h
     x0 = int(np.clip(cx - box / 2, 0, sheet_w - box))
     y0 = int(np.clip(cy - box / 2, 0, sheet_h - box))
-    alpha = 0.92 * ink[:, :, None]
     colour = np.array(INKS[int(rng.integers(len(INKS)))], dtype=np.float32)
-    region = sheet[y0 : y0 + box, x0 : x0 + box]
-    sheet[y0 : y0 + box, x0 : x0 + box] = region * (1 - alpha) + colour * alpha
+    # Blend only where there is ink: a digit's strokes cover a fraction of its box.
+    bx, by, bw, bh = cv2.boundingRect((ink > 0).astype(np.uint8))
+    alpha = 0.92 * ink[by : by + bh, bx : bx + bw, None]
+    y0, x0 = y0 + by, x0 + bx
+    region = sheet[y0 : y0 + bh, x0 : x0 + bw].astype(np.float32)
+    region -= alpha * (region - colour)
+    sheet[y0 : y0 + bh, x0 : x0 + bw] = region
     return sheet
+
+
+#: The light field is kept as uint8 ``light * LIGHT_SCALE`` (light is about 0.5 to 1.15):
+#: steps of half a percent, under one grey level on the paper, hidden by the noise.
+LIGHT_SCALE = 200.0
 
 
 def render_scene(
@@ -129,12 +142,16 @@ def render_scene(
 ) -> np.ndarray:
     """One pre-rendered view, uint8 BGR (height + 2*MARGIN, width + 2*MARGIN): a wall, a
     sheet held slightly tilted in front of it, uneven light, a soft lens. Darkened by
-    ``NOISE_MEAN`` so that adding the noise tile keeps the mean brightness."""
+    ``NOISE_MEAN`` so that adding the noise tile keeps the mean brightness.
+
+    Everything full-size is uint8 (a few ms per scene); what varies slowly (the wall's
+    gradient, the light) is computed small and scaled or broadcast up.
+    """
     full_w, full_h = width + 2 * MARGIN, height + 2 * MARGIN
-    ys = np.linspace(0.0, 1.0, full_h, dtype=np.float32)[:, None, None]
+    ys = np.linspace(0.0, 1.0, full_h, dtype=np.float32)[:, None]
     wall_top = np.array(rng.uniform([120, 128, 135], [150, 158, 170]), dtype=np.float32)
-    wall = wall_top * (1.05 - 0.2 * ys)  # rooms are darker near the floor
-    scene = cv2.resize(wall, (full_w, full_h), interpolation=cv2.INTER_NEAREST)
+    wall = (wall_top[None, :] * (1.05 - 0.2 * ys)).astype(np.uint8)  # darker near the floor
+    scene = cv2.resize(wall[:, None, :], (full_w, full_h), interpolation=cv2.INTER_NEAREST)
 
     sheet_h = int(height * rng.uniform(0.72, 0.86))
     sheet_w = int(sheet_h * rng.uniform(0.78, 1.0))
@@ -148,10 +165,19 @@ def render_scene(
     rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
     corners = half @ rotation.T + centre + rng.uniform(-0.025, 0.025, size=(4, 2)) * sheet_h
     source = np.array([[0, 0], [sheet_w, 0], [sheet_w, sheet_h], [0, sheet_h]], dtype=np.float32)
-    warp = cv2.getPerspectiveTransform(source, corners.astype(np.float32))
-    # Drawn straight onto the wall; the lens blur below softens its edges.
+    # Drawn straight onto the wall, into the rectangle the sheet covers only; the lens
+    # blur below softens its edges.
+    x, y, w, h = cv2.boundingRect(corners.astype(np.float32))
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(full_w, x + w + 1), min(full_h, y + h + 1)
+    warp = cv2.getPerspectiveTransform(source, (corners - [x0, y0]).astype(np.float32))
     cv2.warpPerspective(
-        sheet, warp, (full_w, full_h), dst=scene, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT
+        sheet,
+        warp,
+        (x1 - x0, y1 - y0),
+        dst=scene[y0:y1, x0:x1],
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_TRANSPARENT,
     )
 
     # A lamp somewhere above: brighter on one side, a soft vignette, some blotchiness.
@@ -162,11 +188,11 @@ def render_scene(
     lamp_x, lamp_y = rng.uniform(-1.0, 1.0), rng.uniform(-1.2, -0.2)
     light = 0.78 + 0.3 * np.exp(-((xs - lamp_x) ** 2 + (yc - lamp_y) ** 2) / 1.2)
     light = light - 0.1 * (xs**2 + yc**2) + 0.04 * _smooth_field(rng, small_h, small_w, (4, 5))
-    full_light = cv2.resize(light.astype(np.float32), (full_w, full_h), interpolation=cv2.INTER_LINEAR)
-    cv2.multiply(scene, cv2.merge([full_light, full_light, full_light]), dst=scene)
-    scene -= NOISE_MEAN
-    np.clip(scene, 0, 255, out=scene)
-    return cv2.GaussianBlur(scene.astype(np.uint8), (0, 0), 0.7)
+    light8 = np.clip(light * LIGHT_SCALE, 0, 255).astype(np.uint8)
+    light3 = cv2.resize(np.repeat(light8[:, :, None], 3, axis=2), (full_w, full_h))
+    cv2.multiply(scene, light3, dst=scene, scale=1.0 / LIGHT_SCALE)
+    cv2.subtract(scene, (NOISE_MEAN, NOISE_MEAN, NOISE_MEAN, 0), dst=scene)
+    return cv2.GaussianBlur(scene, (3, 3), 0.7)
 
 
 class DemoCamera(ThreadedCamera):
