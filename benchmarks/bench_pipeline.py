@@ -2,7 +2,7 @@
 
 Run by hand (never in the test suite), one core::
 
-    .venv/bin/python -m benchmarks.bench_pipeline [--model PATH] [--count N] [--seed S]
+    .venv/bin/python -m benchmarks.bench_pipeline [--model PATH] [--count N] [--seed S] [--data DIR]
 
 Prints three tables:
 
@@ -30,7 +30,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from benchmarks.webcam_frames import WebcamFrame, generate
+from benchmarks.webcam_frames import MNIST_DIR, WebcamFrame, generate
 from exercise.annotate import annotate
 from exercise.preprocess import Scaling, preprocess
 
@@ -84,7 +84,7 @@ def load_classifier(path: Path) -> Tuple[Classifier, Scaling, str]:
 # --- timing -------------------------------------------------------------------------------------
 
 
-def frame_source(count: int, seed: int) -> Tuple[Callable[[int], np.ndarray], str]:
+def frame_source(count: int, seed: int, data: Path = MNIST_DIR) -> Tuple[Callable[[int], np.ndarray], str]:
     """(index -> a fresh 640x480 BGR frame, what produces it), timed as the "grab" stage."""
     try:
         from exercise.cameras.demo import DemoCamera, DemoOptions
@@ -99,7 +99,7 @@ def frame_source(count: int, seed: int) -> Tuple[Callable[[int], np.ndarray], st
 
         return grab_demo, "demo camera (frame composition)"
     except ImportError:
-        frames = [frame.image for frame in generate(min(count, 60), seed)]
+        frames = [frame.image for frame in generate(min(count, 60), seed, directory=data)]
 
         def grab_generated(index: int) -> np.ndarray:
             return frames[index % len(frames)].copy()
@@ -112,12 +112,12 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def time_stages(
-    count: int, seed: int, classify: Classifier, scaling: Scaling
+    count: int, seed: int, classify: Classifier, scaling: Scaling, data: Path = MNIST_DIR
 ) -> Tuple[Dict[str, List[float]], str]:
-    """Milliseconds per stage per frame, over ``count`` frames."""
-    grab, source = frame_source(count, seed)
+    """Milliseconds per stage per frame, over ``count`` frames (``data``: the MNIST folder)."""
+    grab, source = frame_source(count, seed, data)
     # Mix in the webcam-frame set so preprocessing also meets hard frames, not only the demo.
-    hard = [frame.image for frame in generate(min(count, 120), seed + 1)]
+    hard = [frame.image for frame in generate(min(count, 120), seed + 1, directory=data)]
     times: Dict[str, List[float]] = defaultdict(list)
     for index in range(count + 10):
         start = time.perf_counter()
@@ -209,12 +209,12 @@ def score_frame(frame: WebcamFrame, boxes: List[Box], digits: List[int]) -> Tall
 
 
 def measure_accuracy(
-    count: int, seed: int, classify: Classifier, scaling: Scaling
+    count: int, seed: int, classify: Classifier, scaling: Scaling, data: Path = MNIST_DIR
 ) -> Tuple[Dict[str, Tally], Dict[str, Tally]]:
     """Per-condition tallies for frames with digits and frames without."""
     with_digits: Dict[str, Tally] = defaultdict(Tally)
     without: Dict[str, Tally] = defaultdict(Tally)
-    for frame in generate(count, seed):
+    for frame in generate(count, seed, directory=data):
         candidates = preprocess(frame.image, scaling)
         batch = (
             np.concatenate([c.tensor for c in candidates])
@@ -261,9 +261,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "--timing-frames", type=int, default=300, help="frames to time (default: %(default)s)"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=MNIST_DIR,
+        help="folder of the MNIST IDX .gz files, or set MNIST_DIR (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     if not args.model.exists():
         print(f"no model at {args.model}: pass --model PATH (an ONNX MNIST classifier)", file=sys.stderr)
+        return 2
+    if not (args.data / "t10k-images-idx3-ubyte.gz").is_file():
+        print(f"no MNIST test set in {args.data}: pass --data DIR or set MNIST_DIR", file=sys.stderr)
         return 2
     cv2.setNumThreads(1)
     classify, scaling, loader = load_classifier(args.model)
@@ -271,7 +280,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} cores, load average {load:.2f} (wall times inflate under load)")
 
-    times, source = time_stages(args.timing_frames, args.seed, classify, scaling)
+    times, source = time_stages(args.timing_frames, args.seed, classify, scaling, args.data)
     rows = [(stage, f"{statistics.median(v):.3f}", f"{percentile(v, 95):.3f}") for stage, v in times.items()]
     print_table(
         f"Per-stage cost per 640x480 frame, {args.timing_frames} frames (grab: {source})",
@@ -279,7 +288,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         rows,
     )
 
-    with_digits, without = measure_accuracy(args.count, args.seed, classify, scaling)
+    with_digits, without = measure_accuracy(args.count, args.seed, classify, scaling, args.data)
     total, empty = Tally(), Tally()
     for tally in with_digits.values():
         total.add(tally)

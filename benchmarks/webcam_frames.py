@@ -17,6 +17,7 @@ deliberately separate from the demo camera's code.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
@@ -26,8 +27,10 @@ import numpy as np
 
 from exercise.idx import read_idx
 
-#: Where the MNIST IDX files live on the project's machines.
-MNIST_DIR = Path("/work/shared/data/mnist")
+#: Where the MNIST IDX files live: $MNIST_DIR, else shared/data/mnist beside the checkout
+#: (never in the repo), as on the project's machines and in CI.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MNIST_DIR = Path(os.environ.get("MNIST_DIR") or REPO_ROOT.parent / "shared" / "data" / "mnist")
 FRAME_SIZE = (640, 480)  # width, height
 
 #: Conditions of frames with digits, each stressed hard in its share of the frames.
@@ -536,9 +539,15 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=36)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="artifacts/webcam_frames.png")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=MNIST_DIR,
+        help="folder of the MNIST IDX .gz files, or set MNIST_DIR (default: %(default)s)",
+    )
     args = parser.parse_args()
     tiles = []
-    for frame in generate(args.count, args.seed):
+    for frame in generate(args.count, args.seed, directory=args.data):
         tile = frame.image.copy()
         for box in frame.boxes:
             x, y, w, h = box

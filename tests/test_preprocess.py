@@ -14,8 +14,7 @@ from exercise.exceptions import ImageError
 from exercise.idx import read_idx
 from exercise.preprocess import DigitCandidate, Scaling, preprocess, scale
 
-MNIST_TEST = Path("/work/shared/data/mnist/t10k-images-idx3-ubyte.gz")
-MNIST_LABELS = Path("/work/shared/data/mnist/t10k-labels-idx1-ubyte.gz")
+MNIST_TEST = "t10k-images-idx3-ubyte.gz"
 
 PAPER = 235
 INK = 40
@@ -323,8 +322,8 @@ def test_thin_and_thick_strokes_end_up_near_mnist_width() -> None:
     assert all(1.2 <= w <= 4.0 for w in widths), widths
 
 
-def test_normalised_mnist_digit_looks_like_the_original() -> None:
-    images = read_idx(MNIST_TEST)[:20]
+def test_normalised_mnist_digit_looks_like_the_original(mnist_dir: Path) -> None:
+    images = read_idx(mnist_dir / MNIST_TEST)[:20]
     for digit in images:
         big = cv2.resize(255 - digit, (280, 280), interpolation=cv2.INTER_CUBIC)
         frame = page()
@@ -374,12 +373,12 @@ def test_preprocess_applies_the_scaling_asked_for() -> None:
 # --- whole pipeline on realistic frames -------------------------------------------------------------------
 
 
-def test_mnist_digits_on_a_webcam_like_frame_are_all_found() -> None:
+def test_mnist_digits_on_a_webcam_like_frame_are_all_found(mnist_dir: Path) -> None:
     """A few generated benchmark frames (uneven light, noise, JPEG): every digit found."""
     from benchmarks.webcam_frames import generate
 
     found = total = false = 0
-    for frame in generate(24, seed=11):
+    for frame in generate(24, seed=11, directory=mnist_dir):
         candidates = preprocess(frame.image)
         total += len(frame.labels)
         for box in frame.boxes:
