@@ -16,9 +16,10 @@ import sys
 import threading
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Dict, List, Optional
+from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl, quote
 
+import cv2
 import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, PlainTextResponse
@@ -100,6 +101,48 @@ def websocket_protocol() -> type:
             await super().run_asgi()
 
     return SmallBufferProtocol
+
+
+class QuietServer(uvicorn.Server):
+    """uvicorn's server without its ten wake-ups a second: it looks at ``should_exit`` once
+    a second, and at once when ``should_exit`` is set (from a signal handler or a thread).
+
+    The page may sit idle for hours; every timer firing then is CPU the student's machine
+    spends on nothing.
+    """
+
+    #: Seconds between two looks at the server's state (uvicorn refreshes its Date header).
+    TICK = 1.0
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        self._exit_wakeup: Optional[Tuple[asyncio.AbstractEventLoop, asyncio.Event]] = None
+        self._should_exit = False
+        super().__init__(config)
+
+    @property
+    def should_exit(self) -> bool:
+        return self._should_exit
+
+    @should_exit.setter
+    def should_exit(self, value: bool) -> None:
+        self._should_exit = value
+        wakeup = self._exit_wakeup
+        if value and wakeup is not None:
+            loop, event = wakeup
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to wake
+                loop.call_soon_threadsafe(event.set)
+
+    async def main_loop(self) -> None:
+        event = asyncio.Event()
+        self._exit_wakeup = (asyncio.get_running_loop(), event)
+        ticks_per_wait = int(round(self.TICK / 0.1))  # on_tick counts uvicorn's 0.1 s ticks
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + ticks_per_wait) % 864000
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(event.wait(), self.TICK)
+            should_exit = await self.on_tick(counter)
 
 
 def limit_send_buffers(transport: Any) -> None:
@@ -260,6 +303,9 @@ def serve(
             "anyone with the URL below (it carries the access token) can run code on this machine.",
             file=sys.stderr,
         )
+    # OpenCV's work here (a JPEG per view, the demo camera's frames) is a millisecond at a
+    # time: its thread pool would cost more in wake-ups than it saves, next to the brain.
+    cv2.setNumThreads(1)
     sock = _bind(config.host, config.port)
     try:
         exercise = Exercise.open(config)
@@ -279,7 +325,7 @@ def serve(
         log_level="warning",
         timeout_graceful_shutdown=2,
     )
-    server = uvicorn.Server(uv_config)
+    server = QuietServer(uv_config)
     if stop is not None:
         # A daemon thread, not the loop's executor: asyncio.run waits for the executor's
         # threads at shutdown, and this one only ends when ``stop`` is set.
