@@ -38,6 +38,9 @@ MARGIN = 10
 #: Mean of the noise tile; the scene is rendered that much darker so noise is zero-mean.
 NOISE_MEAN = 8
 NOISE_SIGMA = 3.0
+#: Noise crops drawn in advance; a cycle of 997 frames (a prime: no beat with the sheet
+#: interval) is half a minute at 30 fps, far too long for an eye to notice a repeat.
+NOISE_CROPS = 997
 #: How many recent frames :meth:`DemoCamera.digit_of` remembers.
 TRUTH_HISTORY = 256
 
@@ -219,6 +222,11 @@ class DemoCamera(ThreadedCamera):
         self._noise = noise_tile(self._rng, self.options.height, self.options.width)
         p0, p1, p2, p3 = (float(p) for p in self._rng.uniform(0, 2 * math.pi, size=4))
         self._phases = (p0, p1, p2, p3)
+        # Where each frame crops the noise tile: drawn once, taken in turn (a numpy draw
+        # per frame costs more than the rest of the frame's Python).
+        crops = self._rng.integers(0, 2 * MARGIN + 1, size=(NOISE_CROPS, 2))
+        self._noise_crops = [(int(x), int(y)) for x, y in crops]
+        self._frames_composed = 0
         self._scene = np.zeros((1, 1, 3), np.uint8)
         self._scene_digit: Optional[int] = None
         self._sheet_index = -1
@@ -305,7 +313,8 @@ class DemoCamera(ThreadedCamera):
         width, height = self.options.width, self.options.height
         dx, dy = hand_offset(elapsed, self._phases)
         view = self._scene[MARGIN + dy : MARGIN + dy + height, MARGIN + dx : MARGIN + dx + width]
-        nx, ny = (int(v) for v in self._rng.integers(0, 2 * MARGIN + 1, size=2))
+        nx, ny = self._noise_crops[self._frames_composed % NOISE_CROPS]
+        self._frames_composed += 1
         return cv2.add(view, self._noise[ny : ny + height, nx : nx + width])
 
 
