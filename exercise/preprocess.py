@@ -396,9 +396,9 @@ def find_sightings(contrast: np.ndarray) -> List[Tuple[Box, np.ndarray]]:
             continue
         x, y, w, h = box
         window = labels[y : y + h, x : x + w]
-        sighting = cv2.compare(window, group[0], cv2.CMP_EQ)
+        sighting = cv2.compare(window, group[0], cv2.CMP_EQ)  # type: ignore[call-overload]  # scalar
         for label in group[1:]:
-            sighting |= cv2.compare(window, label, cv2.CMP_EQ)
+            sighting |= cv2.compare(window, label, cv2.CMP_EQ)  # type: ignore[call-overload]
         if area > SOLID_CHECK_FILL * w * h and h <= NARROW_ASPECT * w and is_convex_blob(sighting, area):
             continue
         # A cheap first look at the ink's strength saves re-measuring most clutter sharp.
@@ -633,28 +633,40 @@ def to_frame_box(box: Box, factor: float, frame_shape: Tuple[int, ...]) -> Box:
 
 
 def find_digits(grey: np.ndarray) -> List[InkBlob]:
-    """Digit blobs of both polarities in a grey working image, left to right."""
+    """Digit blobs in a grey working image, left to right: dark ink, else light ink.
+
+    Dark writing on paper is searched first; the light-on-dark search (a third of the
+    cost) runs only when that found nothing. A frame with dark writing is paper, not a
+    board, so a light search there would only turn up the paper between strokes, which
+    :func:`resolve_polarities` throws away. The price: a chalk digit in the same frame
+    as a dark one is not looked for.
+    """
     height, width = grey.shape
     if min(height, width) < 4 * DETECT_SHRINK * BACKGROUND_SHRINK:
         return []
     size = (width // DETECT_SHRINK, height // DETECT_SHRINK)
     detect = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
     small = shrink_for_background(detect)
-    found: List[List[InkBlob]] = []
-    for light_ink in (False, True):
-        background, small_background = background_from_small(small, detect.shape, light_ink)
-        blobs = []
-        for box, sighting in find_sightings(ink_contrast(detect, background, light_ink)):
-            if not ink_is_minority(detect, background, box, sighting):
-                continue
-            measured = refine(grey, background, box, sighting, light_ink)
-            if measured is not None and has_even_surround(
-                box, measured.contrast, small_background, light_ink
-            ):
-                blobs.append(measured.blob)
-        found.append(blobs)
-    blobs = resolve_polarities(grey, found[0], found[1])
+    dark = find_polarity(grey, detect, small, light_ink=False)
+    blobs = dark if dark else find_polarity(grey, detect, small, light_ink=True)
     return sorted(blobs, key=lambda blob: blob.box[0] + blob.box[2] / 2.0)
+
+
+def find_polarity(grey: np.ndarray, detect: np.ndarray, small: np.ndarray, light_ink: bool) -> List[InkBlob]:
+    """Digit blobs of one ink polarity, in no particular order.
+
+    ``grey`` is the working image, ``detect`` it at 1/DETECT_SHRINK and ``small`` that at
+    1/BACKGROUND_SHRINK (see :func:`shrink_for_background`).
+    """
+    background, small_background = background_from_small(small, detect.shape, light_ink)
+    blobs = []
+    for box, sighting in find_sightings(ink_contrast(detect, background, light_ink)):
+        if not ink_is_minority(detect, background, box, sighting):
+            continue
+        measured = refine(grey, background, box, sighting, light_ink)
+        if measured is not None and has_even_surround(box, measured.contrast, small_background, light_ink):
+            blobs.append(measured.blob)
+    return blobs
 
 
 def preprocess(frame: np.ndarray, scaling: Scaling = Scaling.UNIT) -> List[DigitCandidate]:

@@ -210,6 +210,20 @@ def test_light_on_dark_writing_is_found() -> None:
     assert difference.mean() < 12
 
 
+def test_dark_writing_on_paper_wins_over_a_chalk_digit_in_the_same_frame() -> None:
+    """Documented trade-off: the light-ink search runs only when no dark writing is found."""
+    frame = page()
+    dark = draw_seven(frame, 60, 150, 120)
+    frame[60:420, 330:600] = 35  # a slate on the paper, with a chalk 7 on it
+    chalk = draw_seven(frame, 420, 150, 120, ink=225)
+    (candidate,) = preprocess(frame)
+    assert box_close(candidate.box, dark, tolerance=4)
+    # Without the dark digit, the chalk digit is found.
+    frame[100:300, 30:160] = PAPER
+    (candidate,) = preprocess(frame)
+    assert box_close(candidate.box, chalk, tolerance=4)
+
+
 def test_a_zero_is_one_candidate_not_its_hole() -> None:
     frame = page()
     draw_zero(frame, 320, 240, 200)
