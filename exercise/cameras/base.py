@@ -198,7 +198,7 @@ class ThreadedCamera(CameraSource):
     one sleeps to its frame time), so the thread never spins.
 
     A source with ``on_demand = True`` only reads while a consumer is waiting for a newer
-    frame (:meth:`CameraSource.wait_newer`): a synthetic camera then renders 5 frames a
+    frame (:meth:`CameraSource.wait_newer`): a synthetic camera then renders 3 frames a
     second for a page at the idle view rate, not 30 nobody takes, and every frame it
     renders is fresh when taken. Devices whose driver queues frames keep it False: paused,
     they would hand out stale frames afterwards.

@@ -21,9 +21,11 @@ from exercise.cameras.base import CameraSource, Frame
 from exercise.server.protocol import FLAG_FROM_BRAIN
 
 #: Views per second while the brain is stopped or paused: enough to aim the camera at a
-#: digit, at a fraction of the encoding cost of the full GUI rate. Documented in
+#: digit, at a fraction of the cost of the full GUI rate. A view costs about 2 ms of CPU
+#: all told (the demo camera's frame, the JPEG, the websocket send): 3 a second keep an
+#: open page with a stopped brain within 1% of a core, 5 did not. Documented in
 #: docs/protocol.md; the benchmark reports the CPU it costs.
-IDLE_FPS = 5.0
+IDLE_FPS = 3.0
 #: After the brain's last GUI.showImage, the live camera stays hidden this long, so the
 #: student's image does not flicker with the camera between two of their calls.
 BRAIN_IMAGE_HOLD = 1.0
