@@ -14,7 +14,8 @@ How a frame becomes candidates, one small function per step:
    (the desk, a shadow) as they are, so those are never mistaken for ink.
 3. :func:`ink_contrast` is how much darker than its own background each pixel is, as a
    fraction of that background: uneven light and grey paper cancel out.
-   Light-on-dark writing is the same steps on the inverted image.
+   Light-on-dark writing is the same steps on the inverted image, searched only when
+   no dark writing was found (:func:`find_digits`).
 4. :func:`find_candidates` keeps the connected ink blobs shaped like a handwritten digit,
    on a locally even background, not touching the frame's edge.
 5. :func:`digit_intensity`, :func:`normalise_stroke`, :func:`fit_into_box` and
