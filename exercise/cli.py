@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import List, Optional
+from typing import List, NoReturn, Optional
 
 from exercise import __version__
 from exercise.exceptions import ExerciseError
@@ -22,7 +22,7 @@ COMMANDS = ["serve", "run", "predict", "check", "evaluate", "train", "export", "
 class _Parser(argparse.ArgumentParser):
     """Bad arguments: one line naming the problem, then exit 2 (argparse's usage dump is noise)."""
 
-    def error(self, message: str) -> "NoReturn":  # type: ignore[override]  # noqa: F821
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import gzip
 import struct
 from pathlib import Path
-from typing import Tuple, Union
+from typing import Dict, Tuple, Union
 
 import numpy as np
 
 from exercise.exceptions import DatasetError
 
 #: IDX type byte -> numpy dtype (big-endian, as the format stores it).
-_IDX_TYPES = {
+_IDX_TYPES: Dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),
     0x09: np.dtype(np.int8),
     0x0B: np.dtype(">i2"),
@@ -54,7 +54,8 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
     available = len(data) - header_size
     if available < expected:
         raise DatasetError(
-            source, f"truncated: header promises {expected} bytes of data for shape {shape}, file has {available}"
+            source,
+            f"truncated: header promises {expected} bytes of data for shape {shape}, file has {available}",
         )
     array = np.frombuffer(data, dtype=dtype, count=int(np.prod(shape)), offset=header_size)
     return array.reshape(shape).astype(dtype.newbyteorder("="), copy=False)

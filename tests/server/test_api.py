@@ -7,9 +7,9 @@ import uuid
 
 import cv2
 import pytest
-from tests.conftest import build_onnx_model, draw_digit
 
 from server.helpers import of_type, raw_http, receive_until
+from tests.conftest import build_onnx_model, draw_digit
 
 
 def multipart(field: str, filename: str, data: bytes):
