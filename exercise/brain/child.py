@@ -53,6 +53,12 @@ class Channel:
             write_all(self._fd, data)
 
 
+#: GUI results up to this size (a digit, a 28x28 input) are written by the thread that
+#: made them; a larger one (a GUI.showImage frame) is left to the outbox thread, so the
+#: student's loop never waits for the runner to read a megabyte off the pipe.
+INLINE_MAX_BYTES = 16 * 1024
+
+
 class GuiRate:
     """When GUI results of one kind may go: at most ``fps`` a second in the long run.
 
@@ -92,9 +98,9 @@ class GuiRate:
 class Outbox:
     """Sends console lines (rate-limited) and GUI results (newest wins, at the GUI rate).
 
-    A GUI result whose slot has come is written at once by the thread that made it; only
-    one that has to wait for its slot is left to the outbox thread, so a brain that runs
-    no faster than the GUI rate never wakes that thread.
+    A small GUI result whose slot has come is written at once by the thread that made it;
+    only one that has to wait for its slot (or a large image) is left to the outbox
+    thread, so a brain that runs no faster than the GUI rate never wakes that thread.
     """
 
     def __init__(self, channel: Channel, gui_fps: float) -> None:
@@ -120,7 +126,8 @@ class Outbox:
     def gui(self, kind: str, message: Dict[str, Any], array: Any) -> None:
         with self._condition:
             now = time.monotonic()
-            send_now = kind not in self._gui_pending and self._gui_due(kind, now)
+            small = array is None or getattr(array, "nbytes", 0) <= INLINE_MAX_BYTES
+            send_now = small and kind not in self._gui_pending and self._gui_due(kind, now)
             if send_now:
                 self._gui_taken(kind, now)
             else:
