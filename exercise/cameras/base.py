@@ -107,6 +107,12 @@ class LatestFrameBuffer:
             frame = self._frame
             return frame if frame is not None and frame.seq > seq else None
 
+    def reader_waiting(self) -> bool:
+        """True while a reader has asked (:meth:`wait_newer`) for a frame newer than the
+        newest. Never blocks."""
+        with self._reader_waits:
+            return self._wanted > self._seq
+
     def wait_for_reader(self, give_up: Callable[[], bool]) -> bool:
         """Block until a reader waits in :meth:`wait_newer` for a frame newer than the newest
         (it may have timed out since); False if ``give_up()`` came first.
@@ -200,7 +206,8 @@ class ThreadedCamera(CameraSource):
     A source with ``on_demand = True`` only reads while a consumer is waiting for a newer
     frame (:meth:`CameraSource.wait_newer`): a synthetic camera then renders 3 frames a
     second for a page at the idle view rate, not 30 nobody takes, and every frame it
-    renders is fresh when taken. Devices whose driver queues frames keep it False: paused,
+    renders is fresh when taken. Such a source may pace itself in :meth:`pace` instead,
+    and then :meth:`read` returns at once. Devices whose driver queues frames keep it False: paused,
     they would hand out stale frames afterwards.
     """
 
@@ -232,8 +239,16 @@ class ThreadedCamera(CameraSource):
     def _run(self) -> None:
         try:
             while not self._stopping.is_set():
-                if self.on_demand and not self._buffer.wait_for_reader(self._stopping.is_set):
-                    continue
+                if self.on_demand:
+                    # Pace first, then look for a reader: readers that took the last frame
+                    # are back waiting by the next frame's time, so a steady consumer
+                    # costs one wake-up per frame, not one for the reader and one more
+                    # for the frame's time.
+                    if not self.pace():
+                        continue
+                    if not self._buffer.reader_waiting():
+                        self._buffer.wait_for_reader(self._stopping.is_set)
+                        continue  # the time paced for has gone by: pace again
                 image = self.read()
                 if image is not None:
                     self.publish(image)
@@ -245,6 +260,13 @@ class ThreadedCamera(CameraSource):
     def stopping(self) -> threading.Event:
         """Set when :meth:`stop` was called; :meth:`read` should wait on it, not sleep."""
         return self._stopping
+
+    def pace(self) -> bool:
+        """On-demand sources: block until the next frame may be produced; False once
+        :meth:`CameraSource.stop` was called. Called before looking for a waiting reader,
+        then :meth:`read` produces the frame at once. Default: no pacing (:meth:`read`
+        blocks)."""
+        return not self._stopping.is_set()
 
     def open(self) -> None:
         """Open the device; raise CameraError if it cannot be opened. Default: nothing."""

@@ -278,10 +278,12 @@ class DemoCamera(ThreadedCamera):
         self._sheet_index = -1
         self._next_sheet(0)
 
+    def pace(self) -> bool:
+        assert self._clock is not None, "pace() before open()"
+        return self._clock.wait()
+
     def read(self) -> Optional[np.ndarray]:
-        assert self._clock is not None, "read() before open()"
-        if not self._clock.wait():
-            return None
+        """The frame for the time :meth:`pace` waited for (on demand, so no waiting here)."""
         elapsed = time.monotonic() - self._t0
         sheet = int(elapsed / self.options.interval)
         if sheet != self._sheet_index:
