@@ -83,7 +83,10 @@ class FrameSlot:
 
         Frames over the capacity are shrunk to fit first (a 4K slot never needs it).
         """
-        image = _fit(np.ascontiguousarray(image, dtype=np.uint8), self.capacity)
+        # No contiguous copy first: a camera may hand out a view into a bigger array (the
+        # demo camera's frames are crops), and the copy into the segment below takes any
+        # strides, so the frame's pixels are copied once.
+        image = _fit(np.asarray(image, dtype=np.uint8), self.capacity)
         written = int(self._words[0]) + 1
         index = written % 2
         base = _BUFFER_HEADERS[index] // 8
@@ -95,7 +98,7 @@ class FrameSlot:
         channels = image.shape[2] if image.ndim == 3 else 0
         self._dims[2 * (base + 3) : 2 * (base + 3) + 3] = (height, width, channels)
         start = _HEADER + index * self.capacity
-        self._pixels(start, image.nbytes)[:] = image.reshape(-1)
+        self._pixels(start, image.nbytes).reshape(image.shape)[...] = image
         self._words[base] = counter + 2  # even: complete
         self._words[0] = written
 

@@ -6,8 +6,9 @@ the sensor is noisy, so the student's preprocessing meets the problems of a real
 
 It must cost next to nothing per frame (the whole exercise runs in a fraction of a core),
 so each sheet is rendered once when its digit changes, into a scene a few pixels larger
-than the frame; a frame is then a shifted crop of that scene plus a crop of a pre-drawn
-noise tile: one saturating add, well under a millisecond at 640x480.
+than the frame, and then with a few different crops of a pre-drawn sensor-noise tile
+added. A frame is a shifted crop of one of those noisy scenes, never the same one twice in
+a row: a view into an array, no pixel work at all per frame.
 
 The digit the camera shows is public (:attr:`DemoCamera.current_digit`,
 :meth:`DemoCamera.digit_of`) so that tests can check what the whole pipeline reads.
@@ -23,7 +24,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -38,9 +39,12 @@ MARGIN = 10
 #: Mean of the noise tile; the scene is rendered that much darker so noise is zero-mean.
 NOISE_MEAN = 8
 NOISE_SIGMA = 3.0
-#: Noise crops drawn in advance; a cycle of 997 frames (a prime: no beat with the sheet
-#: interval) is half a minute at 30 fps, far too long for an eye to notice a repeat.
-NOISE_CROPS = 997
+#: Noisy versions of each scene (each with its own crop of the noise tile) that frames
+#: take turns from: sensor noise that changes every frame, for a few adds per sheet.
+NOISE_VARIANTS = 4
+#: Steps between variants drawn in advance; a cycle of 997 frames (a prime: no beat with
+#: the sheet interval) is half a minute at 30 fps, too long for an eye to notice a repeat.
+VARIANT_STEPS = 997
 #: How many recent frames :meth:`DemoCamera.digit_of` remembers.
 TRUTH_HISTORY = 256
 
@@ -219,13 +223,17 @@ class DemoCamera(ThreadedCamera):
         except DatasetError as exc:
             raise CameraError(spec, str(exc)) from exc
         self._rng = np.random.default_rng(self.options.seed)
-        self._noise = noise_tile(self._rng, self.options.height, self.options.width)
+        # A margin larger than a scene, so that each noisy scene has a crop of its own.
+        self._noise = noise_tile(self._rng, self.options.height + 2 * MARGIN, self.options.width + 2 * MARGIN)
         p0, p1, p2, p3 = (float(p) for p in self._rng.uniform(0, 2 * math.pi, size=4))
         self._phases = (p0, p1, p2, p3)
-        # Where each frame crops the noise tile: drawn once, taken in turn (a numpy draw
-        # per frame costs more than the rest of the frame's Python).
-        crops = self._rng.integers(0, 2 * MARGIN + 1, size=(NOISE_CROPS, 2))
-        self._noise_crops = [(int(x), int(y)) for x, y in crops]
+        self._noisy: List[np.ndarray] = []
+        # Which noisy scene the next frame takes: a step of 1..NOISE_VARIANTS-1 from the
+        # last one, drawn in advance (a numpy draw per frame would cost more than the
+        # rest of the frame).
+        steps = self._rng.integers(1, NOISE_VARIANTS, size=VARIANT_STEPS)
+        self._variant_steps = [int(step) for step in steps]
+        self._variant = 0
         self._frames_composed = 0
         self._scene = np.zeros((1, 1, 3), np.uint8)
         self._scene_digit: Optional[int] = None
@@ -309,15 +317,22 @@ class DemoCamera(ThreadedCamera):
             digit28 = self._digits[pick]
             self._scene_digit = int(self._labels[pick])
         self._scene = render_scene(digit28, self.options.width, self.options.height, rng)
+        full_h, full_w = self._scene.shape[:2]
+        crops = rng.integers(0, 2 * MARGIN + 1, size=(NOISE_VARIANTS, 2))
+        self._noisy = [
+            cv2.add(self._scene, self._noise[int(y) : int(y) + full_h, int(x) : int(x) + full_w])
+            for x, y in crops
+        ]
 
     def _compose(self, elapsed: float) -> np.ndarray:
-        """A new frame: the scene shifted by the hand, plus a random crop of the noise."""
+        """A new frame: a noisy scene shifted by the hand (a view: frames are read-only)."""
         width, height = self.options.width, self.options.height
         dx, dy = hand_offset(elapsed, self._phases)
-        view = self._scene[MARGIN + dy : MARGIN + dy + height, MARGIN + dx : MARGIN + dx + width]
-        nx, ny = self._noise_crops[self._frames_composed % NOISE_CROPS]
+        step = self._variant_steps[self._frames_composed % VARIANT_STEPS]
         self._frames_composed += 1
-        return cv2.add(view, self._noise[ny : ny + height, nx : nx + width])
+        self._variant = (self._variant + step) % len(self._noisy)
+        scene = self._noisy[self._variant]
+        return scene[MARGIN + dy : MARGIN + dy + height, MARGIN + dx : MARGIN + dx + width]
 
 
 def parse_argument(spec: str, argument: str) -> Dict[str, float]:
