@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, AsyncGenerator, Dict, List, Optional, Tuple
 
+import cv2
 import numpy as np
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -87,6 +88,8 @@ async def read_upload(request: Request, limit: int) -> Tuple[bytes, str]:
 
 #: A border darker than this (0..255 median) means light strokes on a dark canvas.
 DARK_BACKGROUND = 100
+#: Paper added around a drawing-pad image, as a fraction of its larger side.
+PAD_MARGIN = 0.15
 
 
 def dark_on_light(image: np.ndarray) -> np.ndarray:
@@ -100,17 +103,37 @@ def dark_on_light(image: np.ndarray) -> np.ndarray:
     return 255 - image if float(np.median(border)) < DARK_BACKGROUND else image
 
 
+def with_paper_margin(image: np.ndarray) -> Tuple[np.ndarray, int]:
+    """``image`` (dark ink on light paper) on a larger sheet, and the margin added on each side.
+
+    The digit finder ignores blobs that touch the frame's edge (paper edges, fingers), and a
+    student drawing on the pad often writes from edge to edge, so the pad gets a margin of
+    its own paper colour first.
+    """
+    margin = int(round(max(image.shape[:2]) * PAD_MARGIN))
+    grey = image if image.ndim == 2 else image.mean(axis=2)
+    paper = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+    padded = cv2.copyMakeBorder(image, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=[paper] * 3)
+    return padded, margin
+
+
 def read_digit(model: DigitModel, image: np.ndarray) -> Dict[str, Any]:
     """The old demo's answer for the most prominent digit of ``image`` (the largest box)."""
-    candidates = preprocess(dark_on_light(image), model.spec.normalization)
+    padded, margin = with_paper_margin(dark_on_light(image))
+    candidates = preprocess(padded, model.spec.normalization)
     if not candidates:
         return {"prediction": None, "percentages": None, "box": None}
     best = max(candidates, key=lambda c: c.box[2] * c.box[3])
+    x, y, w, h = best.box
+    height, width = image.shape[:2]
+    # Back in the posted image's coordinates, clipped to it (the margin is ours, not theirs).
+    x0, y0 = max(0, x - margin), max(0, y - margin)
+    box = [x0, y0, min(width, x - margin + w) - x0, min(height, y - margin + h) - y0]
     probabilities = np.asarray(model.predict(best.tensor), dtype=np.float64).reshape(-1)
     return {
         "prediction": int(np.argmax(probabilities)),
         "percentages": [round(float(v) * 100.0, 2) for v in probabilities],
-        "box": [int(v) for v in best.box],
+        "box": [int(v) for v in box],
     }
 
 

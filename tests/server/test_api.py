@@ -43,6 +43,20 @@ def test_digit_reads_a_drawn_png_either_polarity_and_either_encoding(server, dig
     assert status == 200 and json.loads(body)["prediction"] == digit
 
 
+def test_digit_drawn_from_edge_to_edge_of_the_pad_is_read(server):
+    canvas = draw_digit(7)
+    ink_rows, ink_cols = (canvas.min(axis=2) < 128).nonzero()
+    # Cropped to the ink: the strokes touch all four edges, as on a small pad.
+    tight = canvas[ink_rows.min() : ink_rows.max() + 1, ink_cols.min() : ink_cols.max() + 1]
+    status, _, body = server.request("POST", "/api/digit", png(tight), {"Content-Type": "image/png"})
+    assert status == 200, body
+    answer = json.loads(body)
+    assert answer["prediction"] == 7
+    x, y, w, h = answer["box"]
+    assert x >= 0 and y >= 0 and x + w <= tight.shape[1] and y + h <= tight.shape[0]
+    assert w >= 0.8 * tight.shape[1] and h >= 0.8 * tight.shape[0]
+
+
 def test_digit_on_a_blank_canvas_is_null(server):
     blank = png(draw_digit(1)[:, :, :] * 0 + 255)
     status, _, body = server.request("POST", "/api/digit", blank)
