@@ -176,8 +176,9 @@ class ViewPump:
                     continue
                 last_seq = frame.seq
                 now = time.monotonic()
-                if now < next_due - CAMERA_SLACK:
-                    # The camera runs faster than it says: this frame is early; pass over it.
+                if now < next_due - EARLY_CAMERA_FRAMES / max(camera.fps, 1.0):
+                    # Well before its time (a camera faster than it says): pass over it. A
+                    # frame only a little early (a webcam's jitter) is sent.
                     next_frame = 0.0
                     continue
                 self._send(frame.image, frame.seq, frame.timestamp, 0)
