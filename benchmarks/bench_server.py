@@ -58,7 +58,7 @@ def tree_cpu_seconds(pid: int) -> Tuple[float, float]:
     return total, children_total
 
 
-async def send(ws, **fields) -> None:  # type: ignore[no-untyped-def]
+async def send(ws, **fields) -> None:
     await ws.send(json.dumps({"v": 1, **fields}))
 
 
@@ -98,7 +98,7 @@ async def cpu_while_connected(url: str, pid: int, seconds: float) -> Tuple[float
         return (end_cpu - start_cpu) / elapsed, (end_child - start_child) / elapsed
 
 
-async def control(url: str, **fields) -> None:  # type: ignore[no-untyped-def]
+async def control(url: str, **fields) -> None:
     async with connect(url, max_size=None) as ws:
         await send(ws, id="b", **fields)
         while True:
@@ -169,14 +169,15 @@ async def slow_client(port: int, seconds: float) -> Tuple[int, int, float]:
 
 
 def row(name: str, value: str, target: str = "", old: str = "") -> None:
-    print(f"| {name:<52} | {value:>16} | {target:>10} | {old:>10} |")
+    print(f"| {name:<52} | {value:>20} | {target:>10} | {old:>10} |")
 
 
 def stats(values: List[float]) -> str:
     if not values:
         return "no views"
     values = sorted(values)
-    return f"{statistics.median(values):.1f} / {values[int(0.95 * (len(values) - 1))]:.1f}"
+    p95 = values[int(0.95 * (len(values) - 1))]
+    return f"{statistics.median(values):.1f} / {p95:.1f} n={len(values)}"
 
 
 async def main(seconds: float) -> None:
@@ -197,12 +198,14 @@ async def main(seconds: float) -> None:
         server.stdout.readline()  # the URL line: the server is up
         await asyncio.sleep(1.0)
         print("load average at start: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
-        print(f"| {'measure':<52} | {'value':>16} | {'target':>10} | {'old':>10} |")
-        print(f"|{'-' * 54}|{'-' * 18}|{'-' * 12}|{'-' * 12}|")
+        print(f"| {'measure':<52} | {'value':>20} | {'target':>10} | {'old':>10} |")
+        print(f"|{'-' * 54}|{'-' * 22}|{'-' * 12}|{'-' * 12}|")
         for clients in (1, 5):
             row(
                 f"latency ms median/p95, {clients} client(s), brain stopped",
-                stats(await latencies(url, clients, seconds)),
+                # Twice as long: at the idle view rate (3/s) a short window holds few views,
+                # and one stall of a shared machine would be the p95.
+                stats(await latencies(url, clients, 2 * seconds)),
                 "p95<=25",
                 "19/34",
             )
@@ -224,7 +227,7 @@ async def main(seconds: float) -> None:
                 "2/13-33",
             )
         running, child = await cpu_while_connected(url, server.pid, seconds)
-        row("CPU cores running (template 30 Hz, GUI 30 fps, 1 client)", f"{running:.3f}", "<=0.15", "0.276")
+        row("CPU cores running (30 Hz template, 30 fps, 1 client)", f"{running:.3f}", "<=0.15", "0.276")
         row("  of which the brain child (the student's code)", f"{child:.3f}")
         row("  of which the server process", f"{running - child:.3f}")
         row(
