@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from exercise import __version__
-from exercise.brain.events import BrainEvent, BrainState, FrequencyMeasured, StateChanged
+from exercise.brain.events import BrainEvent, BrainState
 from exercise.cameras import CameraSource, open_camera
 from exercise.exceptions import CameraError, ModelError
 from exercise.model import DEFAULT_MODEL_PATH, MAX_MODEL_BYTES, DigitModel, load_default_model
@@ -112,7 +112,6 @@ class Exercise:
         self._gui_fps = config.gui_fps
         self._brain_listeners = _Listeners()
         self._change_listeners = _Listeners()
-        self._measured_hz = 0.0
         #: (host, port) the server is bound to; set by ``serve`` before ``on_ready``.
         self.address: Optional[Tuple[str, int]] = None
         #: The page's URL, with the token when one is needed; set by ``serve``.
@@ -162,10 +161,6 @@ class Exercise:
         return self._change_listeners.add(listener)
 
     def _on_brain_event(self, event: BrainEvent) -> None:
-        if isinstance(event, FrequencyMeasured):
-            self._measured_hz = event.measured_hz
-        elif isinstance(event, StateChanged) and event.state is not BrainState.RUNNING:
-            self._measured_hz = 0.0
         self._brain_listeners.emit(event)
 
     # -- reading ------------------------------------------------------------------------
@@ -215,7 +210,7 @@ class Exercise:
             "brain": {
                 "state": self.brain_state.value,
                 "target_hz": self._runner.target_hz,
-                "measured_hz": round(self._measured_hz, 2),
+                "measured_hz": round(self._runner.measured_hz, 2),
             },
             "gui": {"target_fps": self._gui_fps, "measured_fps": round(gui_measured_fps, 2)},
             "camera": self.camera_dict(),
