@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import socket
 import struct
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
@@ -56,6 +57,13 @@ from onnx import TensorProto, helper, numpy_helper
 #: checkout (never in the repo); MNIST_DIR in the environment points elsewhere.
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MNIST_DIR = Path(os.environ.get("MNIST_DIR") or REPO_ROOT.parent / "shared" / "data" / "mnist")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now, for a server under test."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

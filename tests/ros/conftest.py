@@ -20,6 +20,8 @@ from typing import Dict, Iterator, List, Optional
 
 import pytest
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 ROS_VENV = ROOT / ".venv-ros"
 ROS_PYTHON = ROS_VENV / "bin" / "python"
@@ -41,11 +43,6 @@ def ros_python() -> Path:
         pytest.fail(f"{ROS_PYTHON} is missing: run `make .venv-ros/.ready`")
     return ROS_PYTHON
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, timeout: float, process: Optional[subprocess.Popen] = None) -> None:

@@ -14,7 +14,8 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.ros.conftest import HELPERS, ROOT, ROS_PYTHON, free_port, run_helper, wait_for_port
+from tests.conftest import free_port
+from tests.ros.conftest import HELPERS, ROOT, ROS_PYTHON, run_helper, wait_for_port
 
 pytestmark = pytest.mark.ros
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import cv2
 import pytest
 
-from tests.ros.conftest import ROOT, free_port, run_helper, wait_for_port
+from tests.conftest import free_port
+from tests.ros.conftest import ROOT, run_helper, wait_for_port
 from tests.ros.test_exercise_node import paper_with_digit
 
 pytestmark = pytest.mark.ros
