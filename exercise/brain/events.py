@@ -1,8 +1,8 @@
 """What the brain reports to its listeners (the hub, the CLI, the ROS node).
 
 The runner turns messages from its child into these values and hands each one to the
-``on_event`` callback it was given, from its reader thread: a listener that lives in an
-event loop must hop over with ``loop.call_soon_threadsafe``.
+``on_event`` callback it was given, one call at a time, from the runner's threads: a
+listener that lives in an event loop must hop over with ``loop.call_soon_threadsafe``.
 """
 
 from __future__ import annotations

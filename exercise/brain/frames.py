@@ -1,12 +1,13 @@
 """The newest camera frame, shared between the runner and the brain's child process.
 
-One writer (the runner's frame pump) and one reader (the child's ``HAL.getImage``) share a
-memory segment that holds two frame buffers. The writer fills the buffer the reader is
-*not* told about, then publishes it as the newest; each buffer also carries a sequence
-counter (a seqlock: odd while being written) that the reader checks before and after its
-copy, so the reader never returns a torn frame even if the writer laps it. Nothing is
-pickled or piped per frame: the only copies are the writer's into the segment and the
-reader's out of it (the student gets an array of their own, which they may draw on).
+One writer (the runner's frame feed, in the camera's thread) and one reader (the child's
+``HAL.getImage``) share a memory segment that holds two frame buffers. The writer fills
+the buffer the reader is *not* told about, then publishes it as the newest; each buffer
+also carries a sequence counter (a seqlock: odd while being written) that the reader
+checks before and after its copy, so the reader never returns a torn frame even if the
+writer laps it. Nothing is pickled or piped per frame: the only copies are the writer's
+into the segment and the reader's out of it (the student gets an array of their own,
+which they may draw on).
 
 The segment is an anonymous memfd (``os.memfd_create``) passed to the child as a file
 descriptor: it has no name in /dev/shm, so nothing is left behind even if the server is

@@ -6,12 +6,12 @@
   ``python -m exercise.brain.child`` through ``subprocess``, never a fork of the threaded
   server), commands, output pipes, terminate-then-kill of the child's whole process group,
   and the meaning of its exit status;
-* :class:`FramePump`, the thread that copies the camera's newest frame into the shared
-  frame slot (:mod:`exercise.brain.frames`), waiting on ``camera.wait_newer``;
+* :class:`FrameFeed`, a camera sink that writes each new frame into the shared frame slot
+  (:mod:`exercise.brain.frames`) from the camera's own thread;
 * one reader thread per run, which blocks on the child's pipes and turns what arrives into
   :mod:`exercise.brain.events`;
-* one event thread that calls ``on_event``, so listeners see every event from one thread,
-  in order (for example a run's last console lines always come before its ``STOPPED``).
+* :class:`_Emitter`, which hands every event to ``on_event`` one call at a time, in order
+  (for example a run's last console lines always come before its ``STOPPED``).
 
 Isolation: the child gets stdin from /dev/null, its own session and process group (so Stop
 kills whatever it forked, too), an address-space cap (``RLIMIT_AS``) and a rate limit on its
@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
-import queue
 import selectors
 import signal
 import subprocess
@@ -58,8 +58,10 @@ from exercise.brain.frames import DEFAULT_CAPACITY, FrameSlot
 from exercise.brain.output import OutputLimiter
 from exercise.brain.pacing import check_frequency
 from exercise.brain.wire import MessageReader, WireError, encode_command, write_all
-from exercise.cameras.base import CameraSource
+from exercise.cameras.base import CameraSource, Frame
 from exercise.exceptions import BrainError
+
+log = logging.getLogger(__name__)
 
 #: The template a student starts from; Reset puts it back.
 DEFAULT_BRAIN_PATH = Path(__file__).resolve().parent.parent / "assets" / "default_brain.py"
@@ -68,8 +70,6 @@ DEFAULT_BRAIN_PATH = Path(__file__).resolve().parent.parent / "assets" / "defaul
 TERM_GRACE = 0.2
 #: GUI rates a listener may ask for (docs/protocol.md, ``set_gui_rate``).
 MIN_GUI_FPS, MAX_GUI_FPS = 1.0, 60.0
-#: How long the frame pump waits for a frame before looking at its stop flag again.
-_PUMP_WAKE = 0.1
 #: Most bytes read from a dead child's pipes (a forked grandchild could keep writing).
 _DRAIN_LIMIT = 4 << 20
 
@@ -258,110 +258,106 @@ class ChildProcess:
             os.write(self._wake_write, b"x")
 
 
-class FramePump:
-    """Copies the camera's newest frames into the slot while the brain runs (one thread)."""
+class FrameFeed:
+    """Writes the camera's new frames into the slot while the brain runs (a camera sink).
+
+    No thread of its own: the camera's thread writes each frame as it publishes it. The
+    slot has one writer at a time (the lock), and none once :meth:`stop` has returned, so
+    the next run may clear and reuse the slot at once.
+    """
 
     def __init__(self, slot: FrameSlot, camera: CameraSource, on_first_frame: Callable[[], None]) -> None:
         self._slot = slot
         self._camera = camera
         self._on_first_frame = on_first_frame
-        self._go = threading.Event()  # clear while paused
-        self._go.set()
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="brain frame pump", daemon=True)
+        self._lock = threading.Lock()
+        self._detach: Optional[Callable[[], None]] = None
+        self._writing = False  # attached and not paused
+        self._stopped = False
+        self._told = False
+        #: The camera and seq of the newest frame written, so a frame is never written over
+        #: a newer one of the same camera.
+        self._written = (camera, 0)
 
     def start(self) -> None:
-        self._thread.start()
+        self._attach(writing=True)
 
     def set_camera(self, camera: CameraSource) -> None:
-        self._camera = camera  # one reference swap; the thread picks it up on its next wait
+        with self._lock:
+            writing = self._writing
+            self._camera = camera
+        self._attach(writing)
 
     def pause(self) -> None:
-        self._go.clear()
+        # Detached, not just ignoring frames: an on-demand camera then stops rendering.
+        self._attach(writing=False)
 
     def resume(self) -> None:
-        self._go.set()
+        self._attach(writing=True)
 
-    def request_stop(self) -> None:
-        self._stopping.set()
-        self._go.set()
+    def stop(self) -> None:
+        """Detach for good; once this returns, no frame is being written or will be."""
+        self._attach(writing=False, stop=True)
 
-    def join(self, timeout: float) -> None:
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+    def _attach(self, writing: bool, stop: bool = False) -> None:
+        with self._lock:
+            self._stopped = self._stopped or stop
+            if self._detach is not None:
+                self._detach()
+                self._detach = None
+            self._writing = writing and not self._stopped
+            if not self._writing:
+                return
+            camera = self._camera
+            self._detach = camera.add_sink(lambda frame: self._write(camera, frame))
+        # The frame the camera already has: a pushed source (a browser tab, a ROS topic)
+        # may not send another for a while.
+        latest = camera.latest()
+        if latest is not None:
+            self._write(camera, latest)
 
-    def _run(self) -> None:
-        camera: Optional[CameraSource] = None
-        seq = 0
-        told = False
-        while not self._stopping.is_set():
-            if not self._go.is_set():
-                self._go.wait()
-                continue
-            if self._camera is not camera:
-                camera, seq = self._camera, 0
-            frame = camera.wait_newer(seq, timeout=_PUMP_WAKE)
-            if frame is None or self._stopping.is_set():
-                continue
-            seq = frame.seq
+    def _write(self, camera: CameraSource, frame: Frame) -> None:
+        with self._lock:
+            # A camera that was just detached or replaced may have been handing over a frame.
+            if not self._writing or camera is not self._camera:
+                return
+            last_camera, last_seq = self._written
+            if camera is last_camera and frame.seq <= last_seq:
+                return
             self._slot.write(frame.image, frame.seq, frame.timestamp)
-            if not told:
-                self._on_first_frame()
-                told = True
+            self._written = (camera, frame.seq)
+            first, self._told = not self._told, True
+        if first:
+            self._on_first_frame()
 
 
-class _EventThread:
-    """Calls ``on_event`` for every event, in order, from one thread."""
+class _Emitter:
+    """Calls ``on_event`` for each event, one call at a time, in the order emitted.
 
-    _STOP = object()
+    Called from the thread that has the events (a run's reader thread, or the thread of a
+    command such as Stop): no thread of its own to wake for each event. The lock keeps the
+    order across those threads, for example a run's last console lines before its STOPPED.
+    """
 
     def __init__(self, callback: Callable[[BrainEvent], None]) -> None:
         self._callback = callback
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._thread: Optional[threading.Thread] = None
 
-    def put(self, event: BrainEvent) -> None:
-        self.put_all([event])
-
-    def put_all(self, events: List[BrainEvent]) -> None:
-        """Queue ``events`` in order behind one wake-up of the event thread."""
-        if not events:
-            return
+    def emit(self, events: List[BrainEvent]) -> None:
         with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="brain events", daemon=True)
-                self._thread.start()
-        self._queue.put(events)
-
-    def close(self) -> None:
-        with self._lock:
-            thread, self._thread = self._thread, None
-        if thread is not None:
-            self._queue.put(self._STOP)
-            if thread is not threading.current_thread():
-                thread.join(timeout=5.0)
-
-    def _run(self) -> None:
-        while True:
-            events = self._queue.get()
-            if events is self._STOP:
-                return
             for event in events:
                 try:
                     self._callback(event)
-                except Exception:  # a listener's bug must not end the event thread
-                    import traceback
-
-                    traceback.print_exc()
+                except Exception:  # a listener's bug must not end the run's reader
+                    log.exception("a brain event listener failed on %r", type(event).__name__)
 
 
 @dataclass
 class _Run:
-    """One Play: its child, its frame pump, its reader thread."""
+    """One Play: its child, its frame feed, its reader thread."""
 
     child: ChildProcess
-    pump: FramePump
+    feed: FrameFeed
     started: float
     reader: Optional[threading.Thread] = None
     #: Set when the runner let go of this run (Stop, Play again, close).
@@ -371,8 +367,10 @@ class _Run:
 class BrainRunner:
     """Runs a student's brain code in a child process. Thread-safe; see the module docstring.
 
-    ``on_event`` receives every :data:`~exercise.brain.events.BrainEvent` from the runner's
-    event thread: a listener in an event loop must hop over with ``call_soon_threadsafe``.
+    ``on_event`` receives every :data:`~exercise.brain.events.BrainEvent`, one call at a
+    time and in order, from a thread of the runner (a run's reader, or the thread that
+    called a command). It must return quickly and must not call the runner's commands: a
+    listener in an event loop hops over with ``call_soon_threadsafe``.
 
     ``memory_limit_mb`` is what the student's code may allocate: the child's address space
     is capped at what it maps after loading Python, numpy, OpenCV, onnxruntime and the
@@ -397,7 +395,7 @@ class BrainRunner:
         if memory_limit_mb < 16:
             raise ValueError(f"memory limit must be at least 16 MB, got {memory_limit_mb}")
         self._memory_limit_mb = int(memory_limit_mb)
-        self._events = _EventThread(on_event)
+        self._events = _Emitter(on_event)
         # Commands (play, stop, ...) run one at a time; the state lock is only ever held
         # briefly, by commands and by the reader thread, never while waiting for anything.
         self._command_lock = threading.RLock()
@@ -406,10 +404,10 @@ class BrainRunner:
         self._measured_hz = 0.0
         self._run: Optional[_Run] = None
         self._slot: Optional[FrameSlot] = None
-        # The last run's pump: Stop does not wait for it (it may sit in camera.wait_newer
-        # for up to _PUMP_WAKE), so the next Play and close() make sure it has ended
-        # before anything else touches the slot: the slot has exactly one writer.
-        self._last_pump: Optional[FramePump] = None
+        # The last run's feed: a run that ended by itself detaches its feed from its reader
+        # thread, which may not have got there yet when the next Play starts; stopping it
+        # again first keeps the slot at one writer.
+        self._last_feed: Optional[FrameFeed] = None
         self._closed = False
 
     # -- what listeners may read ----------------------------------------------------------
@@ -450,7 +448,8 @@ class BrainRunner:
         with self._command_lock:
             self._ensure_open()
             self._stop_locked("restarted with new code")
-            self._end_last_pump()
+            if self._last_feed is not None:
+                self._last_feed.stop()
             if self._slot is None:
                 self._slot = FrameSlot.create(DEFAULT_CAPACITY)
             self._slot.clear()
@@ -465,9 +464,9 @@ class BrainRunner:
                 "capacity": self._slot.capacity,
             }
             child = ChildProcess(config, self._slot.fd)
-            pump = FramePump(self._slot, self._camera, lambda: child.send({"cmd": "frame"}))
-            run = _Run(child, pump, time.monotonic())
-            self._last_pump = pump
+            feed = FrameFeed(self._slot, self._camera, lambda: child.send({"cmd": "frame"}))
+            run = _Run(child, feed, time.monotonic())
+            self._last_feed = feed
             with self._state_lock:
                 self._run = run
                 self._state = BrainState.RUNNING
@@ -476,7 +475,7 @@ class BrainRunner:
             self._emit(ConsoleLine(ConsoleStream.SYSTEM, f"started at {self._target_hz:g} Hz"))
             run.reader = threading.Thread(target=self._read, args=(run,), name="brain reader", daemon=True)
             run.reader.start()
-            pump.start()
+            feed.start()
 
     def stop(self) -> None:
         """Stop the brain; returns once the child and whatever it forked are gone."""
@@ -490,7 +489,7 @@ class BrainRunner:
             if run is None or self._state is not BrainState.RUNNING:
                 return
             run.child.send({"cmd": "pause"})
-            run.pump.pause()
+            run.feed.pause()
             with self._state_lock:
                 self._state = BrainState.PAUSED
                 self._measured_hz = 0.0
@@ -502,7 +501,7 @@ class BrainRunner:
             run = self._run
             if run is None or self._state is not BrainState.PAUSED:
                 return
-            run.pump.resume()
+            run.feed.resume()
             run.child.send({"cmd": "resume"})
             with self._state_lock:
                 self._state = BrainState.RUNNING
@@ -529,7 +528,7 @@ class BrainRunner:
         with self._command_lock:
             self._camera = camera
             if self._run is not None:
-                self._run.pump.set_camera(camera)
+                self._run.feed.set_camera(camera)
 
     def set_model(self, model_path: Path) -> None:
         """Use ``model_path`` (already checked by the caller); the next HAL.predict uses it."""
@@ -539,17 +538,17 @@ class BrainRunner:
                 self._run.child.send({"cmd": "model", "path": str(model_path)})
 
     def close(self) -> None:
-        """Stop, release the shared memory, end the event thread. Idempotent."""
+        """Stop and release the shared memory. Idempotent."""
         with self._command_lock:
             if self._closed:
                 return
             self._stop_locked("")
-            self._end_last_pump()
+            if self._last_feed is not None:
+                self._last_feed.stop()
             self._closed = True
             if self._slot is not None:
                 self._slot.close()
                 self._slot = None
-        self._events.close()
 
     # -- inside ---------------------------------------------------------------------------
 
@@ -558,13 +557,7 @@ class BrainRunner:
             raise BrainError("the brain runner was closed; create a new one")
 
     def _emit(self, event: BrainEvent) -> None:
-        self._events.put(event)
-
-    def _end_last_pump(self) -> None:
-        pump, self._last_pump = self._last_pump, None
-        if pump is not None:
-            pump.request_stop()
-            pump.join(timeout=2 * _PUMP_WAKE + 1.0)
+        self._events.emit([event])
 
     def _stop_locked(self, reason: str) -> None:
         with self._state_lock:
@@ -575,7 +568,7 @@ class BrainRunner:
             self._state = BrainState.STOPPED
             self._measured_hz = 0.0
         run.abandoned.set()
-        run.pump.request_stop()
+        run.feed.stop()
         run.child.terminate()
         if run.reader is not None:
             run.reader.join(timeout=2.0)
@@ -629,10 +622,12 @@ class BrainRunner:
             decoded = messages.feed(chunk)
         except WireError as exc:
             run.child.kill_now()
-            return {"t": "failed", "message": f"the brain process sent garbage and was stopped ({exc})",
-                    "line": None, "traceback": ""}
-        # One wake-up of the event thread for everything this chunk brought (a tick's
-        # digit and model input come together).
+            return {
+                "t": "failed",
+                "message": f"the brain process sent garbage and was stopped ({exc})",
+                "line": None,
+                "traceback": "",
+            }
         events: List[BrainEvent] = []
         try:
             for message, array in decoded:
@@ -640,8 +635,13 @@ class BrainRunner:
                     result = self._translate(run, message, array)
                 except (KeyError, TypeError, ValueError) as exc:
                     run.child.kill_now()
-                    return {"t": "failed", "message": f"the brain process sent a bad {message.get('t')!r} "
-                            f"message and was stopped ({exc!r})", "line": None, "traceback": ""}
+                    return {
+                        "t": "failed",
+                        "message": f"the brain process sent a bad {message.get('t')!r} "
+                        f"message and was stopped ({exc!r})",
+                        "line": None,
+                        "traceback": "",
+                    }
                 if isinstance(result, dict):
                     outcome = result
                 elif isinstance(result, list):
@@ -649,7 +649,7 @@ class BrainRunner:
                 elif result is not None:
                     events.append(result)
         finally:
-            self._events.put_all(events)
+            self._events.emit(events)
         return outcome
 
     def _translate(self, run: _Run, message: Dict[str, Any], array: Optional[np.ndarray]) -> Any:
@@ -697,7 +697,7 @@ class BrainRunner:
                 self._measured_hz = 0.0
         if not mine:
             return  # Stop (or Play) took it away and reports the stop itself
-        run.pump.request_stop()
+        run.feed.stop()
         returncode = run.child.terminate(grace=0.0)  # what it forked; and reap it
         run.child.close()
         elapsed = time.monotonic() - run.started

@@ -1,8 +1,13 @@
 """The one interface every camera source implements, and the latest-frame buffer behind it.
 
-A consumer (the brain's frame pump, the hub, the CLI) only ever asks for the *newest*
-frame: a slow consumer skips frames, it never drains a queue of stale ones, and a slow or
-absent camera never blocks it for longer than the timeout it chose.
+A consumer only ever gets the *newest* frame: a slow consumer skips frames, it never
+drains a queue of stale ones, and a slow or absent camera never blocks it for longer than
+the timeout it chose. Consumers come in two kinds:
+
+* readers (the camera view, the CLI) wait for a frame newer than the last one they had,
+  with :meth:`CameraSource.wait_newer`;
+* sinks (the brain's shared frame slot) are called with each new frame by the thread that
+  produced it (:meth:`CameraSource.add_sink`): no thread of their own to wake per frame.
 
 Sources come in two kinds, and both end in the same :class:`LatestFrameBuffer`:
 
@@ -15,15 +20,18 @@ Sources come in two kinds, and both end in the same :class:`LatestFrameBuffer`:
 from __future__ import annotations
 
 import enum
+import logging
 import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Tuple
 
 import numpy as np
 
 from exercise.exceptions import ExerciseError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,10 @@ class Frame:
     timestamp: float
     #: 1, 2, 3... per source; a gap means frames were skipped, never reordered.
     seq: int
+
+
+#: Called with each new frame, in the producer's thread; must be quick and never block.
+FrameSink = Callable[[Frame], None]
 
 
 class CameraState(str, enum.Enum):
@@ -74,9 +86,12 @@ class LatestFrameBuffer:
         #: it is above the newest seq. Not a count of waiters: a woken reader that has not
         #: run yet must not look like it still wants a frame.
         self._wanted = 0
+        #: Replaced, never changed in place: put() reads it without the lock.
+        self._sinks: Tuple[FrameSink, ...] = ()
 
     def put(self, image: np.ndarray, timestamp: Optional[float] = None, seq: Optional[int] = None) -> Frame:
-        """Replace the newest frame with ``image`` (BGR uint8) and wake every waiting reader.
+        """Replace the newest frame with ``image`` (BGR uint8), wake every waiting reader,
+        then hand the frame to every sink.
 
         ``seq``: the source's own frame number, when it let frames pass unrendered (an
         on-demand source); it only ever moves forwards. None: the next number.
@@ -86,7 +101,30 @@ class LatestFrameBuffer:
             frame = Frame(image, time.time() if timestamp is None else timestamp, self._seq)
             self._frame = frame
             self._condition.notify_all()
+            sinks = self._sinks
+        for sink in sinks:
+            try:
+                sink(frame)
+            except Exception:  # one consumer's bug must not stop the camera for the others
+                log.exception("a frame sink failed")
         return frame
+
+    def add_sink(self, sink: FrameSink) -> Callable[[], None]:
+        """Call ``sink(frame)`` with every frame put from now on; returns its remover.
+
+        A sink counts as a reader that always waits: an on-demand producer renders every
+        frame while one is attached. The remover is idempotent; a call to the sink that
+        is already under way when it returns still finishes.
+        """
+        with self._condition:
+            self._sinks = self._sinks + (sink,)
+            self._reader_waits.notify_all()
+
+        def remove() -> None:
+            with self._condition:
+                self._sinks = tuple(s for s in self._sinks if s is not sink)
+
+        return remove
 
     def latest(self) -> Optional[Frame]:
         """The newest frame, or None before the first one. Never blocks."""
@@ -109,18 +147,18 @@ class LatestFrameBuffer:
 
     def reader_waiting(self) -> bool:
         """True while a reader has asked (:meth:`wait_newer`) for a frame newer than the
-        newest. Never blocks."""
+        newest, or a sink is attached. Never blocks."""
         with self._reader_waits:
-            return self._wanted > self._seq
+            return self._wanted > self._seq or bool(self._sinks)
 
     def wait_for_reader(self, give_up: Callable[[], bool]) -> bool:
         """Block until a reader waits in :meth:`wait_newer` for a frame newer than the newest
-        (it may have timed out since); False if ``give_up()`` came first.
+        (it may have timed out since) or a sink is attached; False if ``give_up()`` came first.
 
         Whoever makes ``give_up()`` true must then call :meth:`wake` so this sees it.
         """
         with self._reader_waits:
-            self._reader_waits.wait_for(lambda: self._wanted > self._seq or give_up())
+            self._reader_waits.wait_for(lambda: self._wanted > self._seq or bool(self._sinks) or give_up())
             return not give_up()
 
     def wake(self) -> None:
@@ -163,6 +201,15 @@ class CameraSource(ABC):
     def wait_newer(self, seq: int, timeout: Optional[float] = 1.0) -> Optional[Frame]:
         """Block until a frame newer than ``seq``, up to ``timeout`` seconds."""
         return self._buffer.wait_newer(seq, timeout)
+
+    def add_sink(self, sink: FrameSink) -> Callable[[], None]:
+        """Call ``sink(frame)`` with every new frame, from the thread that publishes it (the
+        camera's thread, or a pushed source's callback); returns the function that detaches it.
+
+        For consumers that take every frame (the brain's frame slot): they need no thread
+        of their own waiting for frames. ``sink`` must be quick and must not block.
+        """
+        return self._buffer.add_sink(sink)
 
     @property
     def status(self) -> CameraStatus:

@@ -7,7 +7,7 @@ import statistics
 import textwrap
 import time
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable, List, Optional
 
 import numpy as np
 import pytest
@@ -24,6 +24,7 @@ from exercise.brain.events import (
     StateChanged,
 )
 from exercise.brain.runner import BrainRunner, default_code
+from exercise.cameras.base import ThreadedCamera
 from exercise.exceptions import BrainSyntaxError
 from tests.brain.conftest import PushedCamera, Recorder, process_alive, wait_gone
 from tests.conftest import build_onnx_model
@@ -167,6 +168,47 @@ def test_pause_blocks_the_loop_and_resume_restarts_it(runner: BrainRunner, recor
     assert runner.state is BrainState.RUNNING
     line = recorder.wait_for(ConsoleLine, lambda e: e.stream is ConsoleStream.STDOUT, since=since)
     assert int(line.text) == int(before[-1]) + 1  # the loop carried on where it was
+
+
+class OnDemandCamera(ThreadedCamera):
+    """Renders a frame (its grey level counting up) only while someone wants one."""
+
+    on_demand = True
+
+    def __init__(self) -> None:
+        super().__init__("on-demand", 100.0)
+        self.rendered = 0
+
+    def read(self) -> Optional[np.ndarray]:
+        if self.stopping.wait(0.01):
+            return None
+        self.rendered += 1
+        return np.full((8, 8, 3), self.rendered % 256, np.uint8)
+
+
+def test_the_brain_takes_frames_from_an_on_demand_camera_only_while_it_runs(recorder: Recorder) -> None:
+    camera = OnDemandCamera()
+    camera.start()
+    runner = BrainRunner(camera, None, recorder, frequency_hz=50)
+    try:
+        runner.play("import HAL\nwhile True:\n    print('level', HAL.getImage()[0, 0, 0])\n")
+        recorder.wait_line("level 5")  # the camera renders for the brain, no reader needed
+        runner.pause()
+        time.sleep(0.1)  # a frame under way when pause arrived
+        rendered = camera.rendered
+        time.sleep(0.3)  # ~30 frame periods
+        assert camera.rendered - rendered <= 1
+        since = recorder.mark()
+        runner.resume()
+        recorder.wait_line(f"level {(rendered + 5) % 256}", since=since)
+        runner.stop()
+        time.sleep(0.1)
+        rendered = camera.rendered
+        time.sleep(0.3)
+        assert camera.rendered - rendered <= 1
+    finally:
+        runner.close()
+        camera.stop()
 
 
 def test_play_while_running_restarts_with_the_new_code(runner: BrainRunner, recorder: Recorder) -> None:

@@ -227,3 +227,58 @@ def test_an_on_demand_demo_numbers_frames_by_time_so_a_slow_consumer_sees_gaps()
     finally:
         camera.stop()
     assert newer is not None and newer.seq - first.seq >= 6  # ~12 slots went by unrendered
+
+
+# -- sinks ----------------------------------------------------------------------------------
+
+
+def test_a_sink_gets_every_frame_from_the_thread_that_publishes_it_until_removed():
+    source = PushedSource("pushed")
+    got = []
+    remove = source.add_sink(lambda frame: got.append((frame.seq, threading.current_thread().name)))
+
+    def publish_three() -> None:
+        for level in range(3):
+            source.publish(image(level))
+
+    publisher = threading.Thread(target=publish_three, name="publisher")
+    publisher.start()
+    publisher.join()
+    remove()
+    remove()  # idempotent
+    source.publish(image(9))
+    assert got == [(1, "publisher"), (2, "publisher"), (3, "publisher")]
+
+
+def test_a_failing_sink_neither_stops_the_camera_nor_the_other_sinks():
+    source = PushedSource("pushed")
+    got = []
+
+    def broken(frame) -> None:
+        raise RuntimeError("bug in a consumer")
+
+    source.add_sink(broken)
+    source.add_sink(lambda frame: got.append(frame.seq))
+    assert source.publish(image(1)).seq == 1
+    source.publish(image(2))
+    assert got == [1, 2]
+    assert source.latest().seq == 2  # type: ignore[union-attr]
+
+
+def test_an_on_demand_source_renders_every_frame_while_a_sink_is_attached():
+    camera = OnDemandCamera(period=0.005)
+    got = []
+    camera.start()
+    try:
+        threading.Event().wait(0.1)
+        assert camera.level <= 1  # nobody asked yet
+        remove = camera.add_sink(lambda frame: got.append(frame.seq))
+        threading.Event().wait(0.3)
+        remove()
+        delivered = len(got)
+        threading.Event().wait(0.2)
+    finally:
+        camera.stop()
+    assert delivered >= 10  # ~60 frame periods while attached; a loaded machine gets fewer
+    assert len(got) - delivered <= 1  # at most the frame that was under way
+    assert got == sorted(got)
