@@ -73,7 +73,7 @@ class FrameSlot:
         """The child's view of a slot the parent created."""
         return cls(fd, capacity, owner=False)
 
-    # -- writer (the runner's frame pump only) ----------------------------------------------
+    # -- writer (the runner's frame feed only) -----------------------------------------------
 
     def clear(self) -> None:
         """Forget every frame (before a new run, so it never sees the last run's frame)."""

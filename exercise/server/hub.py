@@ -299,7 +299,7 @@ class Hub:
             self._broadcast_state()
 
     def _deliver_view(self, jpeg: bytes, seq: int, captured: float, flags: int) -> None:
-        """From the pump thread: hop to the loop, then fill every client's slot."""
+        """From the view pump's thread: hop to the loop, then fill every client's slot."""
         self._hop(self._offer_view, (jpeg, seq, captured, flags))
 
     def _offer_view(self, view: Tuple[bytes, int, float, int]) -> None:
