@@ -271,6 +271,10 @@ class ThreadedCamera(CameraSource):
         self._stopping.clear()
         self._set_status(CameraState.STARTING)  # not "stopped" while a restart opens
         self.open()
+        if self.on_demand:
+            # Open is all it takes: a frame comes whenever one is asked for. Without this
+            # it would look "starting" until the first consumer came.
+            self._set_status(CameraState.STREAMING)
         self._thread = threading.Thread(target=self._run, name=f"camera {self.spec}", daemon=True)
         self._thread.start()
 

@@ -204,6 +204,7 @@ def test_an_on_demand_source_reads_only_while_a_consumer_waits():
     camera = OnDemandCamera(period=0.005)
     camera.start()
     try:
+        assert camera.status.state is CameraState.STREAMING  # open: a frame whenever asked
         first = camera.wait_newer(0, timeout=5.0)
         assert first is not None
         reads = camera.level
