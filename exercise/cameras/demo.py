@@ -139,8 +139,8 @@ def render_sheet(
     return sheet
 
 
-#: Grey level -> that much darker, for cv2.LUT (see render_scene).
-_DARKEN = np.clip(np.arange(256) - NOISE_MEAN, 0, 255).astype(np.uint8)
+#: What render_scene subtracts from every channel (a scalar: 6x cheaper than a cv2.LUT).
+_DARKEN = (float(NOISE_MEAN),) * 3 + (0.0,)
 #: The light field is kept as uint8 ``light * LIGHT_SCALE`` (light is about 0.5 to 1.15):
 #: steps of half a percent, under one grey level on the paper, hidden by the noise.
 LIGHT_SCALE = 200.0
@@ -200,7 +200,7 @@ def render_scene(
     light8 = np.clip(light * LIGHT_SCALE, 0, 255).astype(np.uint8)
     light3 = cv2.resize(np.repeat(light8[:, :, None], 3, axis=2), (full_w, full_h))
     cv2.multiply(scene, light3, dst=scene, scale=1.0 / LIGHT_SCALE)
-    cv2.LUT(scene, _DARKEN, dst=scene)
+    cv2.subtract(scene, _DARKEN, dst=scene)
     return cv2.GaussianBlur(scene, (3, 3), 0.7)
 
 
