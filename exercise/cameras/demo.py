@@ -200,7 +200,7 @@ def render_scene(
     light8 = np.clip(light * LIGHT_SCALE, 0, 255).astype(np.uint8)
     light3 = cv2.resize(np.repeat(light8[:, :, None], 3, axis=2), (full_w, full_h))
     cv2.multiply(scene, light3, dst=scene, scale=1.0 / LIGHT_SCALE)
-    cv2.subtract(scene, _DARKEN, dst=scene)
+    cv2.subtract(scene, _DARKEN, dst=scene)  # type: ignore[call-overload]  # a scalar
     return cv2.GaussianBlur(scene, (3, 3), 0.7)
 
 
