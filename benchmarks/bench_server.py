@@ -82,14 +82,17 @@ async def latencies(url: str, clients: int, seconds: float) -> List[float]:
     return found
 
 
-async def cpu_while_connected(url: str, pid: int, seconds: float, windows: int) -> List[Tuple[float, float]]:
-    """Cores used (whole exercise, brain child alone) while one client reads every message,
-    measured over ``windows`` back-to-back windows of ``seconds`` each.
+async def cpu_while_connected(
+    url: str, pid: int, seconds: float, windows: int
+) -> Tuple[List[float], List[float]]:
+    """Cores used per window (whole exercise; brain child alone) while one client reads
+    every message, over ``windows`` back-to-back windows of ``seconds`` each.
 
     Several windows, because the machines are shared virtual ones: a neighbour's burst
     moves one window's figure by 10 % or more, and the spread shows how much.
     """
-    found = []
+    totals: List[float] = []
+    children: List[float] = []
     async with connect(url, max_size=None) as ws:
         await asyncio.sleep(1.0)
         for _ in range(windows):
@@ -102,8 +105,16 @@ async def cpu_while_connected(url: str, pid: int, seconds: float, windows: int) 
                     break
             end_cpu, end_child = tree_cpu_seconds(pid)
             elapsed = time.monotonic() - start
-            found.append(((end_cpu - start_cpu) / elapsed, (end_child - start_child) / elapsed))
-    return found
+            totals.append((end_cpu - start_cpu) / elapsed)
+            children.append((end_child - start_child) / elapsed)
+    return totals, children
+
+
+async def latency_rows(url: str, brain: str, seconds: float) -> None:
+    """Rows of capture-to-client latency with 1 and with 5 clients."""
+    for clients in (1, 5):
+        found = await latencies(url, clients, seconds)
+        row(f"latency ms median/p95, {clients} client(s), {brain}", stats(found), "p95<=25", "34/52")
 
 
 def spread(values: List[float]) -> str:
@@ -213,41 +224,21 @@ async def main(seconds: float, cpu_seconds: float, windows: int) -> None:
         print("load average at start: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
         print(f"| {'measure':<52} | {'value':>20} | {'target':>10} | {'replaced':>10} |")
         print(f"|{'-' * 54}|{'-' * 22}|{'-' * 12}|{'-' * 12}|")
-        for clients in (1, 5):
-            row(
-                f"latency ms median/p95, {clients} client(s), brain stopped",
-                # Twice as long: at the idle view rate (3/s) a short window holds few views,
-                # and one stall of a shared machine would be the p95.
-                stats(await latencies(url, clients, 2 * seconds)),
-                "p95<=25",
-                "34/52",
-            )
-        idle = await cpu_while_connected(url, server.pid, cpu_seconds, windows)
-        row(
-            f"CPU cores idle (1 client, brain stopped), {windows}x{cpu_seconds:g} s",
-            spread([total for total, _ in idle]),
-            "<=0.01",
-            "0.08",
-        )
+        # Twice as long while stopped: at the idle view rate (3/s) a short window holds few
+        # views, and one stall of a shared machine would be the p95.
+        await latency_rows(url, "brain stopped", 2 * seconds)
+        window = f"{windows}x{cpu_seconds:g} s"
+        idle, _ = await cpu_while_connected(url, server.pid, cpu_seconds, windows)
+        row(f"CPU cores idle (1 client, brain stopped), {window}", spread(idle), "<=0.01", "0.08")
         await control(url, type="set_frequency", hz=30)
         await control(url, type="play")
         await asyncio.sleep(2.0)
-        for clients in (1, 5):
-            row(
-                f"latency ms median/p95, {clients} client(s), brain at 30 Hz",
-                stats(await latencies(url, clients, seconds)),
-                "p95<=25",
-                "34/52",
-            )
-        running = await cpu_while_connected(url, server.pid, cpu_seconds, windows)
-        row(
-            f"CPU cores running (30 Hz template, 30 fps), {windows}x{cpu_seconds:g} s",
-            spread([total for total, _ in running]),
-            "<=0.15",
-            "1.28",
-        )
-        row("  of which the brain child (the student's code)", spread([child for _, child in running]))
-        row("  of which the server process", spread([total - child for total, child in running]))
+        await latency_rows(url, "brain at 30 Hz", seconds)
+        totals, children = await cpu_while_connected(url, server.pid, cpu_seconds, windows)
+        servers = [total - child for total, child in zip(totals, children)]
+        row(f"CPU cores running (30 Hz template, 30 fps), {window}", spread(totals), "<=0.15", "1.28")
+        row("  of which the brain child (the student's code)", spread(children))
+        row("  of which the server process", spread(servers))
         row(
             "model upload (1.2 MB) to first digit after it, s",
             f"{await upload_to_first_frame(url, http):.3f}",
