@@ -180,7 +180,7 @@ class Exercise:
 
     @property
     def brain_state(self) -> BrainState:
-        return BrainState(self._runner.state)
+        return self._runner.state
 
     @property
     def gui_fps(self) -> float:
