@@ -271,8 +271,8 @@ class FrameFeed:
         self._camera = camera
         self._on_first_frame = on_first_frame
         self._lock = threading.Lock()
+        #: Set while attached to the camera: running, not paused, not stopped.
         self._detach: Optional[Callable[[], None]] = None
-        self._writing = False  # attached and not paused
         self._stopped = False
         self._told = False
         #: The camera and seq of the newest frame written, so a frame is never written over
@@ -284,9 +284,9 @@ class FrameFeed:
 
     def set_camera(self, camera: CameraSource) -> None:
         with self._lock:
-            writing = self._writing
+            attached = self._detach is not None
             self._camera = camera
-        self._attach(writing)
+        self._attach(attached)
 
     def pause(self) -> None:
         # Detached, not just ignoring frames: an on-demand camera then stops rendering.
@@ -305,8 +305,7 @@ class FrameFeed:
             if self._detach is not None:
                 self._detach()
                 self._detach = None
-            self._writing = writing and not self._stopped
-            if not self._writing:
+            if not writing or self._stopped:
                 return
             camera = self._camera
             self._detach = camera.add_sink(lambda frame: self._write(camera, frame))
@@ -319,7 +318,7 @@ class FrameFeed:
     def _write(self, camera: CameraSource, frame: Frame) -> None:
         with self._lock:
             # A camera that was just detached or replaced may have been handing over a frame.
-            if not self._writing or camera is not self._camera:
+            if self._detach is None or camera is not self._camera:
                 return
             last_camera, last_seq = self._written
             if camera is last_camera and frame.seq <= last_seq:

@@ -149,7 +149,7 @@ class LatestFrameBuffer:
         """True while a reader has asked (:meth:`wait_newer`) for a frame newer than the
         newest, or a sink is attached. Never blocks."""
         with self._reader_waits:
-            return self._wanted > self._seq or bool(self._sinks)
+            return self._frame_wanted()
 
     def wait_for_reader(self, give_up: Callable[[], bool]) -> bool:
         """Block until a reader waits in :meth:`wait_newer` for a frame newer than the newest
@@ -158,8 +158,12 @@ class LatestFrameBuffer:
         Whoever makes ``give_up()`` true must then call :meth:`wake` so this sees it.
         """
         with self._reader_waits:
-            self._reader_waits.wait_for(lambda: self._wanted > self._seq or bool(self._sinks) or give_up())
+            self._reader_waits.wait_for(lambda: self._frame_wanted() or give_up())
             return not give_up()
+
+    def _frame_wanted(self) -> bool:
+        """A reader waits for a frame newer than the newest, or a sink is attached. Lock held."""
+        return self._wanted > self._seq or bool(self._sinks)
 
     def wake(self) -> None:
         """Wake :meth:`wait_for_reader` to re-check its ``give_up``."""
