@@ -111,6 +111,11 @@ def error_line_numbers(page: Page) -> list:
     )
 
 
+def play_brain(page: Page) -> None:
+    page.locator("#play").click()
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
+
+
 def stop_brain(page: Page) -> None:
     if page.locator("#stop").is_enabled():
         page.locator("#stop").click()
@@ -194,8 +199,7 @@ def test_model_dropped_on_the_panel_is_checked(page: Page, serve: ServerProcess)
 def test_play_shows_prints_and_digits_then_stop(page: Page, serve: ServerProcess) -> None:
     open_page(page, serve)
     type_code(page, PRINT_AND_SHOW)
-    page.locator("#play").click()
-    expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
+    play_brain(page)
     expect(page.locator("#console")).to_contain_text("brain says hello")
     expect(page.locator("#console")).to_contain_text("tick 3")
     expect(page.locator("#digit")).to_have_text("7")
@@ -219,8 +223,7 @@ def test_ctrl_enter_in_the_editor_plays_without_adding_a_line(page: Page, serve:
 def test_pause_and_resume(page: Page, serve: ServerProcess) -> None:
     open_page(page, serve)
     type_code(page, IDLE_LOOP)
-    page.locator("#play").click()
-    expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
+    play_brain(page)
     page.locator("#pause").click()
     expect(page.locator("#brain-state")).to_have_attribute("data-state", "paused")
     expect(page.locator("#pause")).to_contain_text("Resume")
@@ -232,8 +235,7 @@ def test_pause_and_resume(page: Page, serve: ServerProcess) -> None:
 def test_measured_frequency_follows_the_target(page: Page, serve: ServerProcess) -> None:
     open_page(page, serve)
     type_code(page, IDLE_LOOP)
-    page.locator("#play").click()
-    expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
+    play_brain(page)
     measured = "() => Number(document.querySelector('#brain-measured').textContent)"
     for target, low, high in ((4, 3.0, 5.0), (20, 15.0, 22.0)):
         page.locator("#brain-target").fill(str(target))
@@ -332,8 +334,7 @@ def test_reset_then_the_template_reads_the_demo_digits(page: Page, serve: Server
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#reset").click()
     page.wait_for_function("(code) => window.exercise.editor.getCode() === code", arg=TEMPLATE)
-    page.locator("#play").click()
-    expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
+    play_brain(page)
     expect(page.locator("#digit")).to_have_text(re.compile(r"^[0-9]$"), timeout=30_000)
     expect(page.locator("#input-canvas")).to_have_attribute("data-shown", "1")
     page.wait_for_function("() => window.exercise.cameraView.box !== null")
