@@ -147,8 +147,10 @@ def _child_environment() -> Dict[str, str]:
 class ChildProcess:
     """One brain child process, from spawn to reaping. Every signal and wait lives here.
 
-    The caller reads ``events_fd`` and ``output_fd`` (non-owning: closed by :meth:`close`),
-    and watches ``wake_fd``, which becomes readable once the process has exited.
+    One reader thread reads ``events_fd`` and ``output_fd`` and watches ``wake_fd``, which
+    becomes readable once the process has exited; it closes all three with
+    :meth:`close_reading` when it is done. Nobody else may close them: the next child's pipes
+    would reuse their numbers while the reader still reads them.
     """
 
     def __init__(self, config: Dict[str, Any], frames_fd: int) -> None:
@@ -224,12 +226,18 @@ class ChildProcess:
         return self._process.returncode
 
     def close(self) -> None:
-        """Close our ends of the pipes. Call after :meth:`terminate`; idempotent."""
+        """Close the ends we write to. Call after :meth:`terminate`; idempotent."""
         with self._send_lock:
             if self._closed:
                 return
             self._closed = True
-        for fd in (self._control, self.events_fd, self.wake_fd, self._wake_write):
+            for fd in (self._control, self._wake_write):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+    def close_reading(self) -> None:
+        """Close the ends the reader reads; only the reader calls this, once, when done."""
+        for fd in (self.events_fd, self.wake_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
         if self._process.stdout is not None:
@@ -254,8 +262,11 @@ class ChildProcess:
             if exc.errno != errno.EINTR:
                 raise
         self.exited.set()
-        with contextlib.suppress(OSError):
-            os.write(self._wake_write, b"x")
+        # Under the lock: once close() has run, this number may be the next child's pipe.
+        with self._send_lock:
+            if not self._closed:
+                with contextlib.suppress(OSError):
+                    os.write(self._wake_write, b"x")
 
 
 class FrameFeed:
@@ -569,7 +580,10 @@ class BrainRunner:
         run.abandoned.set()
         run.feed.stop()
         run.child.terminate()
-        if run.reader is not None:
+        if run.reader is None:
+            run.child.close_reading()
+        else:
+            # A reader stuck in a listener past the timeout still closes its own pipes later.
             run.reader.join(timeout=2.0)
         run.child.close()
         elapsed = time.monotonic() - run.started
@@ -578,6 +592,14 @@ class BrainRunner:
 
     def _read(self, run: _Run) -> None:
         """The reader thread of one run: pipes -> events, then the run's ending."""
+        try:
+            outcome = self._read_until_exit(run)
+        finally:
+            run.child.close_reading()
+        self._finish(run, outcome)
+
+    def _read_until_exit(self, run: _Run) -> Optional[Dict[str, Any]]:
+        """Events from the child's pipes until it has exited; its ending message, if any."""
         child = run.child
         messages = MessageReader()
         raw = _RawOutput()
@@ -613,7 +635,7 @@ class BrainRunner:
                     raw.feed(chunk)
         raw.finish()
         self._emit_lines(raw.limiter.take_all())
-        self._finish(run, outcome)
+        return outcome
 
     def _handle_chunk(self, run: _Run, messages: MessageReader, chunk: bytes) -> Optional[Dict[str, Any]]:
         outcome = None

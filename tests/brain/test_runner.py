@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import statistics
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Callable, List, Optional
@@ -143,6 +144,38 @@ def test_stop_ends_a_blocked_call(runner: BrainRunner, recorder: Recorder, call:
     runner.stop()
     assert time.monotonic() - started < 2.0
     assert not process_alive(pid)
+
+
+def test_a_late_exit_notice_of_a_stopped_run_lands_nowhere(
+    runner: BrainRunner, recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each child's waiter thread writes a wake-up byte when the child exits. On a loaded
+    machine that write can come after Stop has closed the run's pipes, when their numbers
+    belong to new pipes (CI saw the next child's pipe get it, and that child killed)."""
+    real_write = os.write
+
+    def late_waiter_write(fd: int, data: bytes) -> int:
+        if threading.current_thread().name.endswith(" waiter"):
+            time.sleep(0.5)  # the waiter loses the CPU between noticing the exit and writing
+        return real_write(fd, data)
+
+    runner.play("import time\nprint('blocking')\ntime.sleep(1000)\n")
+    recorder.wait_line("blocking")
+    monkeypatch.setattr(os, "write", late_waiter_write)
+    runner.stop()
+    # New pipes take the lowest free numbers, so these reuse every number Stop freed.
+    pipes = [os.pipe() for _ in range(32)]
+    try:
+        time.sleep(1.0)  # the late write has happened by now
+        for read_end, _ in pipes:
+            os.set_blocking(read_end, False)
+            with pytest.raises(BlockingIOError):
+                os.read(read_end, 1)
+    finally:
+        for pair in pipes:
+            for fd in pair:
+                os.close(fd)
+    _assert_usable(runner, recorder)
 
 
 def test_input_reads_end_of_file_instead_of_hanging(runner: BrainRunner, recorder: Recorder) -> None:
