@@ -244,6 +244,7 @@ class DemoCamera(ThreadedCamera):
         self._truth_lock = threading.Lock()
         self._truth: collections.OrderedDict[int, Optional[int]] = collections.OrderedDict()
         self._current_digit: Optional[int] = None
+        self._published_seq = 0
 
     # -- what the camera shows -----------------------------------------------------------
 
@@ -269,13 +270,19 @@ class DemoCamera(ThreadedCamera):
             # Numbered by its frame slot: the slots nobody asked for still count as
             # frames that went by, so a consumer sees the gaps a real camera would give.
             seq = self._clock.slot + 1
-        # Under the lock, so a consumer woken by this frame cannot ask digit_of(seq) too early.
+        # The truth is recorded before the frame is published, so that a consumer woken by
+        # it can ask digit_of(seq) at once; and outside the lock the frame goes to the sinks
+        # (a megabyte copied into the brain's slot), which may ask it too.
         with self._truth_lock:
-            frame = super().publish(image, timestamp, seq)
-            self._truth[frame.seq] = self._scene_digit
-            self._current_digit = self._scene_digit
+            # The number the buffer will give it (this thread is the only publisher).
+            self._published_seq = max(self._published_seq + 1, seq or 0)
+            seq = self._published_seq
+            self._truth[seq] = self._scene_digit
             while len(self._truth) > TRUTH_HISTORY:
                 self._truth.popitem(last=False)
+        frame = super().publish(image, timestamp, seq)
+        with self._truth_lock:
+            self._current_digit = self._truth.get(frame.seq)
         return frame
 
     # -- ThreadedCamera ------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import queue
 import time
 
 import cv2
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from exercise.cameras import open_camera
-from exercise.cameras.base import CameraState
+from exercise.cameras.base import CameraState, Frame
 from exercise.cameras.demo import (
     MARGIN,
     NOISE_MEAN,
@@ -94,6 +95,23 @@ def test_the_digit_changes_every_interval_and_is_known_per_frame():
     assert changes >= 4
     assert set(shown) <= set(range(10)) | {None}
     assert len({d for d in shown if d is not None}) >= 3
+
+
+def test_a_sink_may_ask_which_digit_its_frame_shows():
+    """Sinks run in the camera's thread as it publishes; the truth is already there."""
+    answers: queue.Queue[object] = queue.Queue()
+
+    def sink(frame: Frame) -> None:
+        try:
+            answers.put(camera.digit_of(frame.seq))
+        except KeyError as exc:
+            answers.put(exc)
+
+    with fast_demo() as camera:
+        camera.add_sink(sink)
+        for _ in range(3):
+            answer = answers.get(timeout=5.0)  # a lock held around the sinks: no answer
+            assert answer in set(range(10)) | {None}
 
 
 def test_digit_of_forgets_frames_it_never_published():
