@@ -485,21 +485,6 @@ def ink_is_minority(detect: np.ndarray, background: np.ndarray, box: Box, sighti
     return abs(median - paper_grey) < abs(median - ink_grey)
 
 
-def boxes_overlap(a: Box, b: Box) -> bool:
-    """True when two boxes share any area."""
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
-
-
-def box_contains(outer: Box, inner: Box) -> bool:
-    """True when ``inner`` lies entirely inside ``outer``."""
-    return (
-        outer[0] <= inner[0]
-        and outer[1] <= inner[1]
-        and inner[0] + inner[2] <= outer[0] + outer[2]
-        and inner[1] + inner[3] <= outer[1] + outer[3]
-    )
-
-
 def box_median(grey: np.ndarray, box: Box, padding: float = 0.0) -> float:
     """The grey level most of the box (grown by ``padding`` x its height) has, sampled."""
     x, y, w, h = box
@@ -507,39 +492,6 @@ def box_median(grey: np.ndarray, box: Box, padding: float = 0.0) -> float:
     patch = grey[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad]
     step = max(1, int(np.sqrt(patch.size / MINORITY_SAMPLES)))
     return uint8_percentile(patch[::step, ::step], 50)
-
-
-def ink_grey(grey: np.ndarray, blob: InkBlob) -> float:
-    """Mean grey level of a blob's ink in the working image."""
-    x, y, w, h = blob.box
-    return float(cv2.mean(grey[y : y + h, x : x + w], mask=blob.mask.view(np.uint8))[0])
-
-
-def wins_over(grey: np.ndarray, blob: InkBlob, rival: InkBlob) -> bool:
-    """Whether ``blob`` rather than ``rival`` (the other polarity, overlapping) is the writing.
-
-    When one box holds the other (a digit and its hole, a digit and the paper around it),
-    the writing is the one whose grey is the minority around the outer box: a bold digit
-    can fill more than half its own box, hence the padding. An outer blob more than half
-    the frame high is the sheet itself, and padding it would mostly add desk. Otherwise
-    the larger box wins: the smaller is the paper between two strokes.
-    """
-    if box_contains(blob.box, rival.box) or box_contains(rival.box, blob.box):
-        outer = blob if box_contains(blob.box, rival.box) else rival
-        padding = SURROUND_PADDING_FRACTION if outer.box[3] < 0.5 * grey.shape[0] else 0.0
-        around = box_median(grey, outer.box, padding)
-        return abs(ink_grey(grey, blob) - around) >= abs(ink_grey(grey, rival) - around)
-    return blob.box[2] * blob.box[3] >= rival.box[2] * rival.box[3]
-
-
-def resolve_polarities(grey: np.ndarray, dark: List[InkBlob], light: List[InkBlob]) -> List[InkBlob]:
-    """Both polarities' blobs, keeping of a dark and a light blob that overlap only the writing."""
-    kept = []
-    for mine, theirs in ((dark, light), (light, dark)):
-        for blob in mine:
-            if all(wins_over(grey, blob, other) for other in theirs if boxes_overlap(blob.box, other.box)):
-                kept.append(blob)
-    return kept
 
 
 # --- 5. MNIST's recipe -------------------------------------------------------------------------
@@ -658,9 +610,8 @@ def find_digits(grey: np.ndarray) -> List[InkBlob]:
 
     Dark writing on paper is searched first; the light-on-dark search (a third of the
     cost) runs only when that found nothing. A frame with dark writing is paper, not a
-    board, so a light search there would only turn up the paper between strokes, which
-    :func:`resolve_polarities` throws away. The price: a chalk digit in the same frame
-    as a dark one is not looked for.
+    board, so a light search there would only turn up the paper between strokes. The
+    price: a chalk digit in the same frame as a dark one is not looked for.
     """
     height, width = grey.shape
     if min(height, width) < 4 * DETECT_SHRINK * BACKGROUND_SHRINK:
