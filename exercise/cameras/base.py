@@ -97,7 +97,7 @@ class LatestFrameBuffer:
         on-demand source); it only ever moves forwards. None: the next number.
         """
         with self._condition:
-            self._seq = max(self._seq + 1, seq or 0)
+            self._seq = self._number(seq)
             frame = Frame(image, time.time() if timestamp is None else timestamp, self._seq)
             self._frame = frame
             self._condition.notify_all()
@@ -108,6 +108,15 @@ class LatestFrameBuffer:
             except Exception:  # one consumer's bug must not stop the camera for the others
                 log.exception("a frame sink failed")
         return frame
+
+    def next_seq(self, seq: Optional[int] = None) -> int:
+        """The number :meth:`put` would give a frame now, with the same ``seq``."""
+        with self._condition:
+            return self._number(seq)
+
+    def _number(self, seq: Optional[int]) -> int:
+        """The source's own number if it is ahead, else one more than the newest. Lock held."""
+        return max(self._seq + 1, seq or 0)
 
     def add_sink(self, sink: FrameSink) -> Callable[[], None]:
         """Call ``sink(frame)`` with every frame put from now on; returns its remover.
@@ -235,6 +244,11 @@ class CameraSource(ABC):
         if self.status.state is not CameraState.STREAMING:
             self._set_status(CameraState.STREAMING)
         return frame
+
+    def _next_seq(self, seq: Optional[int] = None) -> int:
+        """The seq :meth:`publish` would give a frame now: for a source that must know its
+        frame's number before publishing it (and publishes from one thread only)."""
+        return self._buffer.next_seq(seq)
 
     def _set_status(self, state: CameraState, message: str = "") -> None:
         with self._status_lock:

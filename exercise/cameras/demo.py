@@ -235,7 +235,6 @@ class DemoCamera(ThreadedCamera):
         self._variant_steps = [int(step) for step in steps]
         self._variant = 0
         self._frames_composed = 0
-        self._scene = np.zeros((1, 1, 3), np.uint8)
         self._scene_digit: Optional[int] = None
         self._sheet_index = -1
         self._clock: Optional[FrameClock] = None
@@ -243,16 +242,17 @@ class DemoCamera(ThreadedCamera):
         # Truth per published frame, for consumers on other threads.
         self._truth_lock = threading.Lock()
         self._truth: collections.OrderedDict[int, Optional[int]] = collections.OrderedDict()
-        self._current_digit: Optional[int] = None
-        self._published_seq = 0
 
     # -- what the camera shows -----------------------------------------------------------
 
     @property
     def current_digit(self) -> Optional[int]:
         """The digit on the sheet in the newest frame; None for an empty sheet or no frame yet."""
+        frame = self.latest()
+        if frame is None:
+            return None
         with self._truth_lock:
-            return self._current_digit
+            return self._truth.get(frame.seq)
 
     def digit_of(self, seq: int) -> Optional[int]:
         """The digit shown in frame ``seq`` (None: empty sheet).
@@ -274,16 +274,11 @@ class DemoCamera(ThreadedCamera):
         # it can ask digit_of(seq) at once; and outside the lock the frame goes to the sinks
         # (a megabyte copied into the brain's slot), which may ask it too.
         with self._truth_lock:
-            # The number the buffer will give it (this thread is the only publisher).
-            self._published_seq = max(self._published_seq + 1, seq or 0)
-            seq = self._published_seq
+            seq = self._next_seq(seq)  # the camera thread is the only publisher
             self._truth[seq] = self._scene_digit
             while len(self._truth) > TRUTH_HISTORY:
                 self._truth.popitem(last=False)
-        frame = super().publish(image, timestamp, seq)
-        with self._truth_lock:
-            self._current_digit = self._truth.get(frame.seq)
-        return frame
+        return super().publish(image, timestamp, seq)
 
     # -- ThreadedCamera ------------------------------------------------------------------
 
@@ -323,11 +318,11 @@ class DemoCamera(ThreadedCamera):
                     break
             digit28 = self._digits[pick]
             self._scene_digit = int(self._labels[pick])
-        self._scene = render_scene(digit28, self.options.width, self.options.height, rng)
-        full_h, full_w = self._scene.shape[:2]
+        scene = render_scene(digit28, self.options.width, self.options.height, rng)
+        full_h, full_w = scene.shape[:2]
         crops = rng.integers(0, 2 * MARGIN + 1, size=(NOISE_VARIANTS, 2))
         self._noisy = [
-            cv2.add(self._scene, self._noise[int(y) : int(y) + full_h, int(x) : int(x) + full_w])
+            cv2.add(scene, self._noise[int(y) : int(y) + full_h, int(x) : int(x) + full_w])
             for x, y in crops
         ]
 

@@ -76,6 +76,14 @@ def test_buffer_numbers_frames_and_keeps_only_the_newest():
     assert buffer.latest() is second
 
 
+def test_next_seq_is_the_number_put_gives_with_or_without_the_sources_own():
+    buffer = LatestFrameBuffer()
+    for own in (None, 5, 3, None, 9):
+        expected = buffer.next_seq(own)
+        assert buffer.put(image(1), seq=own).seq == expected
+    assert buffer.latest().seq == 9  # type: ignore[union-attr]  # 1, 5, 6, 7, 9: only forwards
+
+
 def test_wait_newer_skips_to_the_newest_frame_instead_of_queueing():
     buffer = LatestFrameBuffer()
     for level in range(5):
