@@ -176,14 +176,14 @@ class ViewPump:
                     continue
                 last_seq = frame.seq
                 now = time.monotonic()
-                if now < next_due - EARLY_CAMERA_FRAMES / max(camera.fps, 1.0):
+                if now < next_due - EARLY_CAMERA_FRAMES * frame_period(camera):
                     # Well before its time (a camera faster than it says): pass over it. A
                     # frame only a little early (a webcam's jitter) is sent.
                     next_frame = 0.0
                     continue
                 self._send(frame.image, frame.seq, frame.timestamp, 0)
-                next_frame = now + (frame.timestamp - time.time()) + 1.0 / max(camera.fps, 1.0)
-            early = min(EARLY_FRACTION * period, EARLY_CAMERA_FRAMES / max(self._camera().fps, 1.0))
+                next_frame = now + (frame.timestamp - time.time()) + frame_period(camera)
+            early = min(EARLY_FRACTION * period, EARLY_CAMERA_FRAMES * frame_period(self._camera()))
             next_due = time.monotonic() + period - early
 
     def _send(self, image: np.ndarray, seq: int, captured: float, flags: int) -> None:
@@ -194,6 +194,11 @@ class ViewPump:
         with self._cond:
             self._sent_times.append(time.monotonic())
         self._deliver(data, seq, captured, flags)
+
+
+def frame_period(camera: CameraSource) -> float:
+    """Seconds between two of the camera's frames, as its nominal rate says (at most 1 s)."""
+    return 1.0 / max(camera.fps, 1.0)
 
 
 def _fresh_frame(camera: CameraSource, last_seq: int) -> Optional[Frame]:
@@ -209,5 +214,5 @@ def _fresh_frame(camera: CameraSource, last_seq: int) -> Optional[Frame]:
         # A negative age: a source whose clock is not ours (a ROS stamp); take its frame.
         if age <= FRESH_SECONDS:
             return newest
-        return camera.wait_newer(newest.seq, timeout=1.5 / max(camera.fps, 1.0)) or newest
+        return camera.wait_newer(newest.seq, timeout=1.5 * frame_period(camera)) or newest
     return camera.wait_newer(last_seq, timeout=0.25)
