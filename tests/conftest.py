@@ -73,6 +73,7 @@ def mnist_dir() -> Path:
         pytest.fail(f"the MNIST IDX files are not in {MNIST_DIR}; set MNIST_DIR to their folder")
     return MNIST_DIR
 
+
 #: Opset and IR version every fixture model uses: old enough for onnxruntime >= 1.15.
 OPSET = 13
 IR_VERSION = 8

@@ -44,7 +44,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 sync_api.expect.set_options(timeout=15_000)
 
 
-
 def serve_command() -> List[str]:
     """``digit-classifier`` from the venv the tests run in (the package's console script)."""
     script = Path(sys.executable).with_name("digit-classifier")

@@ -44,7 +44,6 @@ def ros_python() -> Path:
     return ROS_PYTHON
 
 
-
 def wait_for_port(port: int, timeout: float, process: Optional[subprocess.Popen] = None) -> None:
     """Return once something accepts TCP connections on ``port``; fail after ``timeout``."""
     deadline = time.monotonic() + timeout
