@@ -42,7 +42,6 @@ model (the model check, the CLI, the brain, the server) take one of these fixtur
 from __future__ import annotations
 
 import gzip
-import os
 import socket
 import struct
 from pathlib import Path
@@ -53,10 +52,7 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-#: The real MNIST IDX files. The project's machines and CI keep them in ../shared beside the
-#: checkout (never in the repo); MNIST_DIR in the environment points elsewhere.
-REPO_ROOT = Path(__file__).resolve().parents[1]
-MNIST_DIR = Path(os.environ.get("MNIST_DIR") or REPO_ROOT.parent / "shared" / "data" / "mnist")
+from benchmarks.webcam_frames import MNIST_DIR
 
 
 def free_port() -> int:
@@ -68,7 +64,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
-    """The real MNIST files; a missing copy fails the test (it would hide a gap if it skipped)."""
+    """The real MNIST files (../shared beside the checkout, or $MNIST_DIR: the benchmarks'
+    rule); a missing copy fails the test (it would hide a gap if it skipped)."""
     if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file():
         pytest.fail(f"the MNIST IDX files are not in {MNIST_DIR}; set MNIST_DIR to their folder")
     return MNIST_DIR
