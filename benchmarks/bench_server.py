@@ -5,7 +5,9 @@
 Starts ``digit-classifier serve --camera demo`` as a subprocess on a free port and prints
 a table: capture-to-client latency (1 and 5 clients, brain stopped / running the template
 at 30 Hz), CPU of the whole exercise (server + brain child, from /proc/<pid>/stat) idle
-and running, model upload to first frame after it, frames skipped by a slow client.
+and running (each running window followed by one of :mod:`benchmarks.bare_tick`, the
+same per-frame work with no plumbing, to tell the host's price for the work from the
+exercise's own overhead), model upload to first frame after it, frames skipped by a slow client.
 """
 
 from __future__ import annotations
@@ -108,6 +110,39 @@ async def cpu_while_connected(
             totals.append((end_cpu - start_cpu) / elapsed)
             children.append((end_child - start_child) / elapsed)
     return totals, children
+
+
+def bare_work_cores(seconds: float) -> float:
+    """Cores used by :mod:`benchmarks.bare_tick` (the same per-frame work, no plumbing), in a
+    process of its own so that nothing of this client's interpreter is counted."""
+    command = [sys.executable, "-m", "benchmarks.bare_tick", "--seconds", str(seconds)]
+    done = subprocess.run(command, cwd=str(ROOT), capture_output=True, text=True, check=True)
+    return float(done.stdout.split()[-1])
+
+
+async def cpu_running_against_bare(
+    url: str, pid: int, seconds: float, windows: int
+) -> Tuple[List[float], List[float], List[float]]:
+    """Per window: cores of the running exercise (whole; brain child alone), then cores of
+    the bare work measured right after it with the brain paused and no client connected.
+
+    Alternating, so that each pair saw the same neighbours on the shared host: the
+    difference is what the exercise's threads, processes and messages cost on top of the
+    work, whatever the host is charging for the work itself at that moment.
+    """
+    totals: List[float] = []
+    children: List[float] = []
+    bare: List[float] = []
+    loop = asyncio.get_running_loop()
+    for _ in range(windows):
+        total, child = await cpu_while_connected(url, pid, seconds, 1)
+        totals += total
+        children += child
+        await control(url, type="pause")
+        bare.append(await loop.run_in_executor(None, bare_work_cores, seconds))
+        await control(url, type="resume")
+        await asyncio.sleep(1.0)
+    return totals, children, bare
 
 
 async def latency_rows(url: str, brain: str, seconds: float) -> None:
@@ -234,11 +269,13 @@ async def main(seconds: float, cpu_seconds: float, windows: int) -> None:
         await control(url, type="play")
         await asyncio.sleep(2.0)
         await latency_rows(url, "brain at 30 Hz", seconds)
-        totals, children = await cpu_while_connected(url, server.pid, cpu_seconds, windows)
+        totals, children, bare = await cpu_running_against_bare(url, server.pid, cpu_seconds, windows)
         servers = [total - child for total, child in zip(totals, children)]
         row(f"CPU cores running (30 Hz template, 30 fps), {window}", spread(totals), "<=0.15", "1.28")
         row("  of which the brain child (the student's code)", spread(children))
         row("  of which the server process", spread(servers))
+        row("  the same work bare (bare_tick), window after each", spread(bare))
+        row("  so the exercise's own threads and messages", spread([t - b for t, b in zip(totals, bare)]))
         row(
             "model upload (1.2 MB) to first digit after it, s",
             f"{await upload_to_first_frame(url, http):.3f}",
