@@ -643,12 +643,7 @@ class BrainRunner:
             decoded = messages.feed(chunk)
         except WireError as exc:
             run.child.kill_now()
-            return {
-                "t": "failed",
-                "message": f"the brain process sent garbage and was stopped ({exc})",
-                "line": None,
-                "traceback": "",
-            }
+            return _stopped_by_runner(f"the brain process sent garbage and was stopped ({exc})")
         events: List[BrainEvent] = []
         try:
             for message, array in decoded:
@@ -656,13 +651,9 @@ class BrainRunner:
                     result = self._translate(run, message, array)
                 except (KeyError, TypeError, ValueError) as exc:
                     run.child.kill_now()
-                    return {
-                        "t": "failed",
-                        "message": f"the brain process sent a bad {message.get('t')!r} "
-                        f"message and was stopped ({exc!r})",
-                        "line": None,
-                        "traceback": "",
-                    }
+                    return _stopped_by_runner(
+                        f"the brain process sent a bad {message.get('t')!r} message and was stopped ({exc!r})"
+                    )
                 if isinstance(result, dict):
                     outcome = result
                 elif isinstance(result, list):
@@ -738,6 +729,12 @@ class BrainRunner:
             failure = BrainFailed(f"the brain process {describe_exit(returncode)}", None, "")
         self._emit(failure)
         self._emit(StateChanged(BrainState.STOPPED, failure.message))
+
+
+def _stopped_by_runner(message: str) -> Dict[str, Any]:
+    """The ``failed`` ending for a child the runner killed for what it sent: no student
+    line or traceback to show, only why."""
+    return {"t": "failed", "message": message, "line": None, "traceback": ""}
 
 
 class _RawOutput:
