@@ -117,7 +117,11 @@ class Exercise:
         #: The page's URL, with the token when one is needed; set by ``serve``.
         self.url: Optional[str] = None
         self._runner = BrainRunner(
-            camera, model_path, self._on_brain_event, frequency_hz=config.frequency_hz, gui_fps=config.gui_fps
+            camera,
+            model_path,
+            self._brain_listeners.emit,
+            frequency_hz=config.frequency_hz,
+            gui_fps=config.gui_fps,
         )
 
     @classmethod
@@ -159,9 +163,6 @@ class Exercise:
     def watch(self, listener: Callable[[ExerciseChange], None]) -> Callable[[], None]:
         """Call ``listener`` with every :data:`ExerciseChange`, from the changing thread."""
         return self._change_listeners.add(listener)
-
-    def _on_brain_event(self, event: BrainEvent) -> None:
-        self._brain_listeners.emit(event)
 
     # -- reading ------------------------------------------------------------------------
 
