@@ -86,7 +86,8 @@ class LatestFrameBuffer:
         #: it is above the newest seq. Not a count of waiters: a woken reader that has not
         #: run yet must not look like it still wants a frame.
         self._wanted = 0
-        #: Replaced, never changed in place: put() reads it without the lock.
+        #: Replaced, never changed in place: put() takes it under the lock and calls the
+        #: sinks outside it.
         self._sinks: Tuple[FrameSink, ...] = ()
 
     def put(self, image: np.ndarray, timestamp: Optional[float] = None, seq: Optional[int] = None) -> Frame:
