@@ -8,7 +8,7 @@ import textwrap
 import threading
 import time
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, List
 
 import numpy as np
 import pytest
@@ -25,9 +25,9 @@ from exercise.brain.events import (
     StateChanged,
 )
 from exercise.brain.runner import BrainRunner, default_code
-from exercise.cameras.base import ThreadedCamera
 from exercise.exceptions import BrainSyntaxError
 from tests.brain.conftest import PushedCamera, Recorder, process_alive, wait_gone
+from tests.cameras.helpers import OnDemandCamera
 from tests.conftest import build_onnx_model
 
 MakeRunner = Callable[..., BrainRunner]
@@ -203,22 +203,6 @@ def test_pause_blocks_the_loop_and_resume_restarts_it(runner: BrainRunner, recor
     assert int(line.text) == int(before[-1]) + 1  # the loop carried on where it was
 
 
-class OnDemandCamera(ThreadedCamera):
-    """Renders a frame (its grey level counting up) only while someone wants one."""
-
-    on_demand = True
-
-    def __init__(self) -> None:
-        super().__init__("on-demand", 100.0)
-        self.rendered = 0
-
-    def read(self) -> Optional[np.ndarray]:
-        if self.stopping.wait(0.01):
-            return None
-        self.rendered += 1
-        return np.full((8, 8, 3), self.rendered % 256, np.uint8)
-
-
 def test_the_brain_takes_frames_from_an_on_demand_camera_only_while_it_runs(recorder: Recorder) -> None:
     camera = OnDemandCamera()
     camera.start()
@@ -228,17 +212,17 @@ def test_the_brain_takes_frames_from_an_on_demand_camera_only_while_it_runs(reco
         recorder.wait_line("level 5")  # the camera renders for the brain, no reader needed
         runner.pause()
         time.sleep(0.1)  # a frame under way when pause arrived
-        rendered = camera.rendered
+        rendered = camera.level
         time.sleep(0.3)  # ~30 frame periods
-        assert camera.rendered - rendered <= 1
+        assert camera.level - rendered <= 1
         since = recorder.mark()
         runner.resume()
         recorder.wait_line(f"level {(rendered + 5) % 256}", since=since)
         runner.stop()
         time.sleep(0.1)
-        rendered = camera.rendered
+        rendered = camera.level
         time.sleep(0.3)
-        assert camera.rendered - rendered <= 1
+        assert camera.level - rendered <= 1
     finally:
         runner.close()
         camera.stop()

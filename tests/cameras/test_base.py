@@ -13,11 +13,7 @@ from exercise.cameras.base import CameraSource, CameraState, LatestFrameBuffer, 
 from exercise.cameras.demo import DemoCamera, DemoOptions
 from exercise.exceptions import CameraError
 
-from .helpers import wait_state
-
-
-def image(level: int) -> np.ndarray:
-    return np.full((4, 6, 3), level, np.uint8)
+from .helpers import CountingCamera, OnDemandCamera, image, wait_state
 
 
 class PushedSource(CameraSource):
@@ -28,21 +24,6 @@ class PushedSource(CameraSource):
 
     def stop(self) -> None:
         self._set_status(CameraState.STOPPED)
-
-
-class CountingCamera(ThreadedCamera):
-    """A pulled source whose frames are numbered by their grey level."""
-
-    def __init__(self, period: float = 0.01) -> None:
-        super().__init__("counting", 1 / period)
-        self.period = period
-        self.level = 0
-
-    def read(self) -> Optional[np.ndarray]:
-        if self.stopping.wait(self.period):
-            return None
-        self.level = (self.level + 1) % 256
-        return image(self.level)
 
 
 class StuckCamera(ThreadedCamera):
@@ -202,10 +183,6 @@ def test_open_camera_returns_an_unstarted_source_with_the_options():
     with camera:
         frame = camera.wait_newer(0, timeout=5.0)
     assert frame is not None and frame.image.shape == (240, 320, 3)
-
-
-class OnDemandCamera(CountingCamera):
-    on_demand = True
 
 
 def test_an_on_demand_source_reads_only_while_a_consumer_waits():
