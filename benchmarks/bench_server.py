@@ -29,15 +29,10 @@ from typing import List, Tuple
 
 from websockets.asyncio.client import connect
 
+from tests.conftest import build_digit_model, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def tree_cpu_seconds(pid: int) -> Tuple[float, float]:
@@ -167,8 +162,6 @@ async def control(url: str, **fields) -> None:
 
 
 def big_model() -> bytes:
-    from conftest import build_digit_model
-
     return build_digit_model(metadata={"padding": "x" * 1_200_000})
 
 
@@ -246,8 +239,6 @@ async def main(seconds: float, cpu_seconds: float, windows: int) -> None:
     command += ["--state-dir", state]
     if not (ROOT / "exercise" / "assets" / "default_model.onnx").exists():
         model = Path(state) / "model.onnx"
-        from conftest import build_digit_model
-
         model.write_bytes(build_digit_model())
         command += ["--model", str(model)]
     server = subprocess.Popen(command, cwd=str(ROOT), stdout=subprocess.PIPE, text=True)
