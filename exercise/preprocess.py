@@ -104,6 +104,11 @@ STROKE_TOLERANCE = 1.35
 #: Stroke width is measured and changed on the digit fitted into MNIST_BOX * this.
 STROKE_WORK_FACTOR = 4
 
+# --- what the handwriting gate sees around a candidate ------------------------------------
+#: The context patch is a square this many times the digit's longer side, centred on it:
+#: enough to show the paper around a stroke, or the wall and card around a cable.
+CONTEXT_SCALE = 2.0
+
 # --- model input scalings ---------------------------------------------------------------
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
@@ -118,6 +123,20 @@ class Scaling(str, enum.Enum):
     UNIT = "unit"  # x / 255 -> [0, 1]: MNIST tutorials, the ONNX model zoo
     MNIST = "mnist"  # (x / 255 - 0.1307) / 0.3081: PyTorch's MNIST example
     SYMMETRIC = "symmetric"  # x / 127.5 - 1 -> [-1, 1]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A digit-shaped mark found in a frame, before anything decides whether it is handwriting."""
+
+    #: x, y, width, height of the mark in the frame it was found in.
+    box: Tuple[int, int, int, int]
+    #: The mark normalised as MNIST was made: 28x28 uint8, white on black.
+    image28: np.ndarray
+    #: The grey surroundings, 28x28 uint8, ink always dark (see :func:`context_patch`).
+    context28: np.ndarray
+    #: Light strokes on a dark ground (chalk, a black pad) rather than dark ink on paper.
+    light_ink: bool
 
 
 @dataclass(frozen=True)
@@ -144,6 +163,8 @@ class InkBlob:
     box: Box
     mask: np.ndarray
     contrast: np.ndarray
+    #: Light strokes on a dark ground (chalk, a black pad) rather than dark ink on paper.
+    light_ink: bool = False
 
 
 # --- 1. grey working image ---------------------------------------------------------------
@@ -467,7 +488,7 @@ def refine(
     ink = tight > 0
     if median < INK_STRONG * 255:
         return None
-    return Measured(InkBlob((left + tx, top + ty, tw, th), ink, contrast), median)
+    return Measured(InkBlob((left + tx, top + ty, tw, th), ink, contrast, light_ink), median)
 
 
 def ink_is_minority(detect: np.ndarray, background: np.ndarray, box: Box, sighting: np.ndarray) -> bool:
@@ -641,6 +662,56 @@ def find_polarity(grey: np.ndarray, detect: np.ndarray, small: np.ndarray, light
     return blobs
 
 
+def context_patch(grey: np.ndarray, box: Box, light_ink: bool) -> np.ndarray:
+    """The grey working image around ``box`` as 28x28 uint8, ink dark, levels stretched.
+
+    A square of ``CONTEXT_SCALE`` times the box's longer side, centred on it (the frame's
+    border repeated where it runs out): what a person glances at to tell a pen stroke on
+    paper from a cable on a wall, the same for any size of digit or light level.
+    """
+    x, y, w, h = box
+    side = max(2, int(round(CONTEXT_SCALE * max(w, h))))
+    left, top = int(round(x + w / 2.0 - side / 2.0)), int(round(y + h / 2.0 - side / 2.0))
+    height, width = grey.shape
+    inside = grey[max(0, top) : min(height, top + side), max(0, left) : min(width, left + side)]
+    patch = cv2.copyMakeBorder(
+        inside,
+        max(0, -top),
+        max(0, top + side - height),
+        max(0, -left),
+        max(0, left + side - width),
+        cv2.BORDER_REPLICATE,
+    )
+    small = cv2.resize(patch, (MNIST_SIDE, MNIST_SIDE), interpolation=cv2.INTER_AREA)
+    if light_ink:
+        small = 255 - small
+    return cv2.normalize(small, None, 0, 255, cv2.NORM_MINMAX)
+
+
+def find_candidates(frame: np.ndarray) -> List[Candidate]:
+    """Every digit-shaped mark in a BGR (or grey) frame of any size, left to right.
+
+    Shape and contrast tests only: a straight pen, a printed digit or a card corner may
+    still be among them. :func:`preprocess` keeps those that look like handwriting.
+
+    Raises:
+        ImageError: ``frame`` is not a uint8 grey, BGR or BGRA image.
+    """
+    if frame.size == 0:
+        return []
+    factor = shrink_factor(frame.shape)
+    grey = shrink(to_grey(frame), factor)
+    return [
+        Candidate(
+            box=to_frame_box(blob.box, factor, frame.shape),
+            image28=mnist_image(blob),
+            context28=context_patch(grey, blob.box, blob.light_ink),
+            light_ink=blob.light_ink,
+        )
+        for blob in find_digits(grey)
+    ]
+
+
 def preprocess(frame: np.ndarray, scaling: Scaling = Scaling.UNIT) -> List[DigitCandidate]:
     """Digit candidates in a BGR (or grey) frame of any size, left to right; [] if none.
 
@@ -650,13 +721,7 @@ def preprocess(frame: np.ndarray, scaling: Scaling = Scaling.UNIT) -> List[Digit
     Raises:
         ImageError: ``frame`` is not a uint8 grey, BGR or BGRA image.
     """
-    if frame.size == 0:
-        return []
-    factor = shrink_factor(frame.shape)
-    grey = shrink(to_grey(frame), factor)
-    candidates = []
-    for blob in find_digits(grey):
-        image28 = mnist_image(blob)
-        box = to_frame_box(blob.box, factor, frame.shape)
-        candidates.append(DigitCandidate(tensor=scale(image28, scaling), box=box, image28=image28))
-    return candidates
+    return [
+        DigitCandidate(tensor=scale(found.image28, scaling), box=found.box, image28=found.image28)
+        for found in find_candidates(frame)
+    ]
