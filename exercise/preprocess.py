@@ -38,6 +38,17 @@ from exercise.exceptions import ImageError
 # --- working resolution ---------------------------------------------------------------
 #: Frames whose longer side is larger are shrunk to this before anything else (for speed).
 WORK_MAX_SIDE = 640
+#: Smaller images (an MNIST-sized crop, a thumbnail) are enlarged to this longer side, so
+#: the detection and background images still have a few pixels per stroke.
+WORK_MIN_SIDE = 200
+#: A frame is a drawing (the page's pad, a rendered image), not a camera's view, when
+#: this share of its border pixels lie within PLAIN_BORDER_LEVELS grey levels of the
+#: border's median: a camera's sensor noise alone breaks that evenness.
+PLAIN_BORDER_SHARE = 0.95
+PLAIN_BORDER_LEVELS = 2
+#: Such a frame is searched with a margin of its own ground around it, this fraction of
+#: its longer side, so a digit written from edge to edge counts as whole, not as cut off.
+PLAIN_MARGIN_FRACTION = 0.15
 #: The background is estimated at 1/BACKGROUND_SHRINK of the working resolution.
 BACKGROUND_SHRINK = 4
 #: Closing kernel, as a fraction of the working height: wider than the thickest marker
@@ -105,6 +116,9 @@ STROKE_TOLERANCE = 1.35
 STROKE_WORK_FACTOR = 4
 
 # --- what the handwriting gate sees around a candidate ------------------------------------
+#: Two candidates are one mark seen twice (dark ink, and the paper between its strokes
+#: as light ink) when their boxes share this fraction of the smaller one.
+SAME_MARK_OVERLAP = 0.5
 #: The context patch is a square this many times the digit's longer side, centred on it:
 #: enough to show the paper around a stroke, or the wall and card around a cable.
 CONTEXT_SCALE = 2.0
@@ -195,6 +209,35 @@ def shrink_factor(shape: Tuple[int, ...], max_side: int = WORK_MAX_SIDE) -> floa
     """How much to shrink a frame of this shape (1.0: not at all) so its longer side fits."""
     longer = max(shape[0], shape[1])
     return min(1.0, max_side / float(longer))
+
+
+def work_factor(shape: Tuple[int, ...]) -> float:
+    """The scale of the working image: shrunk to WORK_MAX_SIDE, or enlarged to WORK_MIN_SIDE."""
+    longer = max(shape[0], shape[1])
+    return max(shrink_factor(shape), min(WORK_MIN_SIDE / float(longer), 8.0))
+
+
+def to_working_size(image: np.ndarray, factor: float) -> np.ndarray:
+    """The image scaled by ``factor``: area-averaged when shrinking, smooth when enlarging."""
+    if factor <= 1.0:
+        return shrink(image, factor)
+    height, width = image.shape[:2]
+    size = (round(width * factor), round(height * factor))
+    return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+
+
+def plain_margin(grey: np.ndarray) -> int:
+    """The margin (pixels) to add around a drawing or a scan, or 0 for a camera's view.
+
+    Blobs cut by the frame's edge are dropped (a sheet's edge, a finger, a digit half out
+    of view); on a drawing pad the student writes from edge to edge and means it.
+    """
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]).astype(np.int16)
+    median = int(np.median(border))
+    even = np.count_nonzero(np.abs(border - median) <= PLAIN_BORDER_LEVELS)
+    if even < PLAIN_BORDER_SHARE * border.size:
+        return 0
+    return int(round(PLAIN_MARGIN_FRACTION * max(grey.shape)))
 
 
 def shrink(image: np.ndarray, factor: float) -> np.ndarray:
@@ -616,23 +659,27 @@ def scale(image28: np.ndarray, scaling: Scaling = Scaling.UNIT) -> np.ndarray:
     return unit
 
 
-def to_frame_box(box: Box, factor: float, frame_shape: Tuple[int, ...]) -> Box:
-    """A working-image box in the original frame's coordinates (clipped to the frame)."""
+def to_frame_box(box: Box, factor: float, frame_shape: Tuple[int, ...], margin: int = 0) -> Box:
+    """A working-image box in the original frame's coordinates (clipped to the frame).
+
+    ``margin``: pixels the working image was padded with on each side (:func:`plain_margin`).
+    """
     x, y, w, h = box
+    x, y = x - margin, y - margin
     inverse = 1.0 / factor
-    left, top = int(x * inverse), int(y * inverse)
+    left, top = max(0, int(x * inverse)), max(0, int(y * inverse))
     right = min(frame_shape[1], int(np.ceil((x + w) * inverse)))
     bottom = min(frame_shape[0], int(np.ceil((y + h) * inverse)))
     return left, top, right - left, bottom - top
 
 
 def find_digits(grey: np.ndarray) -> List[InkBlob]:
-    """Digit blobs in a grey working image, left to right: dark ink, else light ink.
+    """Digit blobs of both polarities in a grey working image, left to right.
 
-    Dark writing on paper is searched first; the light-on-dark search (a third of the
-    cost) runs only when that found nothing. A frame with dark writing is paper, not a
-    board, so a light search there would only turn up the paper between strokes. The
-    price: a chalk digit in the same frame as a dark one is not looked for.
+    Dark ink on paper and light strokes on a dark ground (chalk, a black pad) are both
+    searched everywhere, so one frame may hold both; where the two searches see the same
+    place (the paper between two dark strokes also looks like a light stroke), the caller
+    decides per candidate which reading the evidence supports (:func:`preprocess`).
     """
     height, width = grey.shape
     if min(height, width) < 4 * DETECT_SHRINK * BACKGROUND_SHRINK:
@@ -640,8 +687,8 @@ def find_digits(grey: np.ndarray) -> List[InkBlob]:
     size = (width // DETECT_SHRINK, height // DETECT_SHRINK)
     detect = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
     small = shrink_for_background(detect)
-    dark = find_polarity(grey, detect, small, light_ink=False)
-    blobs = dark if dark else find_polarity(grey, detect, small, light_ink=True)
+    blobs = find_polarity(grey, detect, small, light_ink=False)
+    blobs += find_polarity(grey, detect, small, light_ink=True)
     return sorted(blobs, key=lambda blob: blob.box[0] + blob.box[2] / 2.0)
 
 
@@ -663,7 +710,7 @@ def find_polarity(grey: np.ndarray, detect: np.ndarray, small: np.ndarray, light
 
 
 def context_patch(grey: np.ndarray, box: Box, light_ink: bool) -> np.ndarray:
-    """The grey working image around ``box`` as 28x28 uint8, ink dark, levels stretched.
+    """The grey working image around ``box`` as 28x28 uint8, ink dark, levels stretched to 0..255.
 
     A square of ``CONTEXT_SCALE`` times the box's longer side, centred on it (the frame's
     border repeated where it runs out): what a person glances at to tell a pen stroke on
@@ -685,7 +732,9 @@ def context_patch(grey: np.ndarray, box: Box, light_ink: bool) -> np.ndarray:
     small = cv2.resize(patch, (MNIST_SIDE, MNIST_SIDE), interpolation=cv2.INTER_AREA)
     if light_ink:
         small = 255 - small
-    return cv2.normalize(small, None, 0, 255, cv2.NORM_MINMAX)
+    low, high = cv2.minMaxLoc(small)[:2]
+    gain = 255.0 / max(high - low, 1.0)
+    return cv2.convertScaleAbs(small, alpha=gain, beta=-low * gain)
 
 
 def find_candidates(frame: np.ndarray) -> List[Candidate]:
@@ -699,17 +748,41 @@ def find_candidates(frame: np.ndarray) -> List[Candidate]:
     """
     if frame.size == 0:
         return []
-    factor = shrink_factor(frame.shape)
-    grey = shrink(to_grey(frame), factor)
+    factor = work_factor(frame.shape)
+    grey = to_working_size(to_grey(frame), factor)
+    margin = plain_margin(grey)
+    if margin:
+        ground = int(np.median(grey[0]))
+        grey = cv2.copyMakeBorder(grey, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=ground)
     return [
         Candidate(
-            box=to_frame_box(blob.box, factor, frame.shape),
+            box=to_frame_box(blob.box, factor, frame.shape, margin),
             image28=mnist_image(blob),
             context28=context_patch(grey, blob.box, blob.light_ink),
             light_ink=blob.light_ink,
         )
         for blob in find_digits(grey)
     ]
+
+
+def box_overlap(a: Box, b: Box) -> float:
+    """The area two boxes share, as a fraction of the smaller box."""
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    return width * height / float(max(1, min(a[2] * a[3], b[2] * b[3])))
+
+
+def best_readings(candidates: List[Candidate], scores: List[float]) -> List[Candidate]:
+    """The candidates left when, of any two that are one mark seen twice, the one with
+    the lower score goes; order kept."""
+    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    kept: List[int] = []
+    for index in order:
+        if all(box_overlap(candidates[index].box, candidates[k].box) < SAME_MARK_OVERLAP for k in kept):
+            kept.append(index)
+    return [candidates[i] for i in sorted(kept)]
 
 
 def preprocess(frame: np.ndarray, scaling: Scaling = Scaling.UNIT) -> List[DigitCandidate]:
@@ -721,7 +794,7 @@ def preprocess(frame: np.ndarray, scaling: Scaling = Scaling.UNIT) -> List[Digit
     Raises:
         ImageError: ``frame`` is not a uint8 grey, BGR or BGRA image.
     """
-    return [
-        DigitCandidate(tensor=scale(found.image28, scaling), box=found.box, image28=found.image28)
-        for found in find_candidates(frame)
-    ]
+    found = find_candidates(frame)
+    # Where one mark reads both ways, dark ink on paper is the likelier.
+    kept = best_readings(found, [0.0 if c.light_ink else 1.0 for c in found])
+    return [DigitCandidate(tensor=scale(c.image28, scaling), box=c.box, image28=c.image28) for c in kept]
