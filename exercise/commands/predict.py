@@ -1,9 +1,9 @@
 """``digit-classifier predict IMAGE_OR_DIR...``: the digits in image files, one line per image.
 
-Each image goes through the same steps as a camera frame in the exercise:
-:func:`exercise.preprocess.preprocess` finds the digits, the model classifies each. An image
-that cannot be read gets an error line and the others go on; the exit status is 1 if any
-failed.
+Each image is read as ``POST /api/digit`` reads an upload, by
+:func:`exercise.reading.read_digits`: the exercise's digit finder finds the digits, the
+model classifies each. An image that cannot be read gets an error line and the others go
+on; the exit status is 1 if any failed.
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
-
-import numpy as np
+from typing import Any, Dict, List
 
 from exercise.commands._models import add_model_argument, load_model
 from exercise.exceptions import ImageError
 from exercise.images import IMAGE_SUFFIXES, read_image
 from exercise.model import DigitModel
-from exercise.preprocess import preprocess
+from exercise.reading import read_digits
 
 
 def add_parser(subparsers: Any) -> None:
@@ -74,37 +72,21 @@ def expand_paths(paths: List[str]) -> List[Path]:
 
 
 def predict_file(model: DigitModel, path: Path) -> Dict[str, Any]:
-    """The ``--json`` record of one image; raises ImageError if it cannot be read."""
-    frame = read_image(path)
-    candidates = preprocess(frame, model.spec.normalization)
-    digits: List[Dict[str, Any]] = []
-    if candidates:
-        probabilities = model.predict(np.concatenate([c.tensor for c in candidates])).reshape(-1, 10)
-        for candidate, row in zip(candidates, probabilities):
-            digits.append(
-                {
-                    "digit": int(row.argmax()),
-                    "confidence": float(row.max()),
-                    "box": [int(v) for v in candidate.box],
-                    "probabilities": [float(p) for p in row],
-                }
-            )
-    main = _main_digit(digits)
+    """The ``--json`` record of one image; raises ImageError if it cannot be read.
+
+    ``digit``, ``confidence``, ``probabilities`` and ``box`` are the largest digit's.
+    """
+    reading = read_digits(model, read_image(path))
+    main = reading.main
+    digits = [{"digit": d.digit, "confidence": d.confidence, "box": list(d.box)} for d in reading.digits]
     return {
         "path": str(path),
-        "digit": main["digit"] if main else None,
-        "confidence": main["confidence"] if main else None,
-        "probabilities": main["probabilities"] if main else None,
-        "box": main["box"] if main else None,
-        "digits": [{k: d[k] for k in ("digit", "confidence", "box")} for d in digits],
+        "digit": main.digit if main else None,
+        "confidence": main.confidence if main else None,
+        "probabilities": list(main.probabilities) if main else None,
+        "box": list(main.box) if main else None,
+        "digits": digits,
     }
-
-
-def _main_digit(digits: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
-    """The largest candidate: the digit the picture is of, rather than a smudge beside it."""
-    if not digits:
-        return None
-    return max(digits, key=lambda d: d["box"][2] * d["box"][3])
 
 
 def format_result(result: Dict[str, Any]) -> str:
