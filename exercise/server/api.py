@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, AsyncGenerator, Dict, List, Optional, Tuple
 
-import cv2
 import numpy as np
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -21,7 +20,7 @@ from starlette.routing import Route
 from exercise.exceptions import ExerciseError, ImageError, ModelError
 from exercise.images import decode_image
 from exercise.model import MAX_MODEL_BYTES, DigitModel
-from exercise.preprocess import preprocess
+from exercise.reading import read_digits
 from exercise.server.core import Exercise
 from exercise.server.openapi import OPENAPI
 
@@ -86,54 +85,19 @@ async def read_upload(request: Request, limit: int) -> Tuple[bytes, str]:
     return data, item.filename or "upload"
 
 
-#: A border darker than this (0..255 median) means light strokes on a dark canvas.
-DARK_BACKGROUND = 100
-#: Paper added around a drawing-pad image, as a fraction of its larger side.
-PAD_MARGIN = 0.15
+def digit_answer(model: DigitModel, image: np.ndarray) -> Dict[str, Any]:
+    """The old demo's answer for the most prominent digit of ``image`` (the largest box).
 
-
-def dark_on_light(image: np.ndarray) -> np.ndarray:
-    """``image`` with dark ink on light paper, inverting a light-on-dark drawing.
-
-    The page's drawing pad may post white strokes on black; the digit finder is tuned for
-    ink on paper, so a canvas whose border (its background) is dark is inverted first.
+    Read as ``digit-classifier predict`` reads a file (:func:`exercise.reading.read_digits`),
+    so the drawing pad, a photo and a webcam frame read the same here as there.
     """
-    grey = image if image.ndim == 2 else image.mean(axis=2)
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    return 255 - image if float(np.median(border)) < DARK_BACKGROUND else image
-
-
-def with_paper_margin(image: np.ndarray) -> Tuple[np.ndarray, int]:
-    """``image`` (dark ink on light paper) on a larger sheet, and the margin added on each side.
-
-    The digit finder ignores blobs that touch the frame's edge (paper edges, fingers), and a
-    student drawing on the pad often writes from edge to edge, so the pad gets a margin of
-    its own paper colour first.
-    """
-    margin = int(round(max(image.shape[:2]) * PAD_MARGIN))
-    grey = image if image.ndim == 2 else image.mean(axis=2)
-    paper = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
-    padded = cv2.copyMakeBorder(image, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=[paper] * 3)
-    return padded, margin
-
-
-def read_digit(model: DigitModel, image: np.ndarray) -> Dict[str, Any]:
-    """The old demo's answer for the most prominent digit of ``image`` (the largest box)."""
-    padded, margin = with_paper_margin(dark_on_light(image))
-    candidates = preprocess(padded, model.spec.normalization)
-    if not candidates:
+    main = read_digits(model, image).main
+    if main is None:
         return {"prediction": None, "percentages": None, "box": None}
-    best = max(candidates, key=lambda c: c.box[2] * c.box[3])
-    x, y, w, h = best.box
-    height, width = image.shape[:2]
-    # Back in the posted image's coordinates, clipped to it (the margin is ours, not theirs).
-    x0, y0 = max(0, x - margin), max(0, y - margin)
-    box = [x0, y0, min(width, x - margin + w) - x0, min(height, y - margin + h) - y0]
-    probabilities = np.asarray(model.predict(best.tensor), dtype=np.float64).reshape(-1)
     return {
-        "prediction": int(np.argmax(probabilities)),
-        "percentages": [round(float(v) * 100.0, 2) for v in probabilities],
-        "box": [int(v) for v in box],
+        "prediction": main.digit,
+        "percentages": [round(p * 100.0, 2) for p in main.probabilities],
+        "box": list(main.box),
     }
 
 
@@ -145,7 +109,7 @@ def build_routes(exercise: Exercise) -> List[Route]:
             data, name = await read_upload(request, MAX_IMAGE_BYTES)
             image = await run_in_threadpool(decode_image, data, name)
             model = exercise.model
-            return JSONResponse(await run_in_threadpool(read_digit, model, image))
+            return JSONResponse(await run_in_threadpool(digit_answer, model, image))
         except BodyTooLarge as exc:
             return error_response(413, "too_large", f"image over the {exc.limit // 1_000_000} MB limit")
         except ImageError as exc:

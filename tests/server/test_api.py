@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
+from benchmarks.webcam_frames import generate, load_mnist_test
+from exercise.model import DEFAULT_MODEL_PATH
 from server.helpers import of_type, raw_http, receive_until
 from tests.conftest import build_onnx_model, draw_digit
 
@@ -76,6 +82,116 @@ def test_digit_refuses_garbage_and_oversize(server):
     assert raw_http((host, port), announced) == 413  # refused before reading the body
     streamed = f"POST /api/digit HTTP/1.1\r\nHost: {host}:{port}\r\nTransfer-Encoding: chunked"
     assert raw_http((host, port), streamed, [b"\x00" * 1_000_000] * 11) == 413  # counted as it came
+
+
+# --- the drawing pad: MNIST digits drawn as the page's pad posts them ---------------------------
+
+#: The page's drawing pad (static/index.html, static/js/canvas.js): a 280x280 canvas of white
+#: paper, #111111 ink in round strokes a fourteenth of its side wide, posted as a PNG.
+PAD_SIDE = 280
+PAD_STROKE = PAD_SIDE / 14.0
+PAD_INK = 0x11
+PAD_DRAWINGS = 100
+#: How many of the PAD_DRAWINGS of each kind REST read right with the default model before
+#: it shared predict's reading path (it inverted dark-bordered images and added a paper
+#: margin of its own; measured at bc112ba). The pad must read at least as well.
+PAD_BASELINE = {"dark_on_white": 98, "white_on_black": 98, "edge_to_edge": 100}
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width in pixels of a 0/1 mask: 2 * area / perimeter."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(contour, True) for contour in contours)
+    return 2.0 * float(mask.sum()) / max(perimeter, 1.0)
+
+
+def pad_drawing(image28: np.ndarray, rng: np.random.Generator, kind: str) -> np.ndarray:
+    """An MNIST digit as the pad would post it: a BGR PAD_SIDE square, strokes PAD_STROKE wide.
+
+    ``kind``: ``dark_on_white`` (45-75 % of the pad's side, inside it), ``white_on_black``
+    (the same inverted: chalk, a dark-themed pad) or ``edge_to_edge`` (80-100 % of the
+    side, pushed against one edge, as a student fills a small pad).
+    """
+    ys, xs = np.nonzero(image28 > 64)
+    crop = image28[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255.0
+    size = PAD_SIDE * (rng.uniform(0.8, 1.0) if kind == "edge_to_edge" else rng.uniform(0.45, 0.75))
+    factor = size / max(crop.shape)
+    shape = (max(1, round(crop.shape[1] * factor)), max(1, round(crop.shape[0] * factor)))
+    mask = (cv2.resize(crop, shape, interpolation=cv2.INTER_CUBIC) > 0.45).astype(np.uint8)
+    # MNIST's pen, scaled up, is not the pad's: bring the strokes to the pad's width.
+    width = stroke_width(mask)
+    change = int(round(abs(PAD_STROKE - width) / 2.0))
+    if change >= 1:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * change + 1, 2 * change + 1))
+        mask = cv2.dilate(mask, kernel) if width < PAD_STROKE else cv2.erode(mask, kernel)
+    free_x, free_y = PAD_SIDE - mask.shape[1], PAD_SIDE - mask.shape[0]
+    if kind == "edge_to_edge":
+        along_x, along_y = int(rng.uniform(0, 1) * free_x), int(rng.uniform(0, 1) * free_y)
+        x, y = [(0, along_y), (free_x, along_y), (along_x, 0), (along_x, free_y)][rng.integers(4)]
+    else:
+        x, y = int(free_x * rng.uniform(0.25, 0.75)), int(free_y * rng.uniform(0.25, 0.75))
+    ink = np.zeros((PAD_SIDE, PAD_SIDE), np.float32)
+    ink[y : y + mask.shape[0], x : x + mask.shape[1]] = mask
+    ink = cv2.GaussianBlur(ink, (0, 0), 0.7)  # the canvas's anti-aliased stroke edge
+    grey = np.clip(255.0 - (255.0 - PAD_INK) * ink + 0.5, 0, 255).astype(np.uint8)
+    if kind == "white_on_black":
+        grey = 255 - grey
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+
+
+@pytest.mark.parametrize("kind", sorted(PAD_BASELINE))
+def test_pad_drawings_read_at_least_as_well_as_before(start_server, mnist_dir, kind):
+    server = start_server(model=DEFAULT_MODEL_PATH)
+    images, labels = load_mnist_test(mnist_dir)
+    rng = np.random.default_rng([11, sorted(PAD_BASELINE).index(kind)])
+    right, wrong = 0, []
+    for index in rng.choice(len(images), PAD_DRAWINGS, replace=False):
+        drawing = png(pad_drawing(images[index], rng, kind))
+        status, _, body = server.request("POST", "/api/digit", drawing, {"Content-Type": "image/png"})
+        assert status == 200, body
+        prediction = json.loads(body)["prediction"]
+        if prediction == labels[index]:
+            right += 1
+        else:
+            wrong.append(f"#{index}: {labels[index]} read as {prediction}")
+    assert right >= PAD_BASELINE[kind], f"{right}/{PAD_DRAWINGS} read right; " + ", ".join(wrong)
+
+
+# --- REST and predict: one reading path -----------------------------------------------------
+
+#: Generated webcam frames posted to REST and read by ``predict``, half PNG, half JPEG.
+WEBCAM_FRAMES = 40
+
+
+def test_rest_and_predict_give_the_same_answer_for_webcam_frames(start_server, tmp_path, mnist_dir):
+    server = start_server(model=DEFAULT_MODEL_PATH)
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for index, frame in enumerate(generate(WEBCAM_FRAMES, seed=5, directory=mnist_dir)):
+        suffix = ".jpg" if index % 2 else ".png"
+        (folder / f"frame{index:02d}{suffix}").write_bytes(cv2.imencode(suffix, frame.image)[1].tobytes())
+    predict = [sys.executable, "-m", "exercise", "predict", "--json", "--model", str(DEFAULT_MODEL_PATH)]
+    result = subprocess.run([*predict, str(folder)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == WEBCAM_FRAMES
+    answers, different = [], []
+    for record in records:
+        path = Path(record["path"])
+        kind = "image/png" if path.suffix == ".png" else "image/jpeg"
+        status, _, body = server.request("POST", "/api/digit", path.read_bytes(), {"Content-Type": kind})
+        assert status == 200, body
+        answer = json.loads(body)
+        answers.append(answer)
+        percentages = record["probabilities"] and [round(p * 100.0, 2) for p in record["probabilities"]]
+        same = (answer["prediction"], answer["box"]) == (record["digit"], record["box"]) and (
+            answer["percentages"] == pytest.approx(percentages, abs=0.011)
+        )
+        if not same:
+            different.append(f"{path.name}: REST {answer['prediction']} at {answer['box']}, "
+                             f"predict {record['digit']} at {record['box']}")
+    assert sum(a["prediction"] is not None for a in answers) >= WEBCAM_FRAMES // 2  # a real test
+    assert len(different) <= 0.01 * WEBCAM_FRAMES, "\n".join(different)
 
 
 def test_model_upload_good_and_bad(server):
