@@ -5,15 +5,25 @@ the GUI: the code's output goes to stdout/stderr, each new digit is printed when
 and the measured loop frequency once a second (on stderr, so stdout stays the code's own).
 Ctrl-C stops the brain and the camera cleanly. Exit status: 0 when the code ended or
 ``--duration`` ran out, 1 when it failed, 130 after Ctrl-C.
+
+With ``--json`` every stdout line is a JSON object, for a program watching the brain:
+``{"type": "digit", "digit", "probabilities", "box", "frame"}`` for every digit shown
+(``GUI.showDigit``, at most the GUI rate of 30 a second, newest first) and
+``{"type": "stdout", "text"}`` for each line the code prints; stderr stays text. ``frame``
+is the number of the camera frame the brain had read last (``HAL.getImage``), counted
+from 1 at the camera's start: a ``file:FOLDER`` camera plays every image in turn, so its
+frame n is image ``(n - 1) % count`` in name order, which tells on which picture each
+digit was read.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Optional, TextIO
+from typing import Any, Dict, Optional, TextIO
 
 from exercise.brain.events import (
     BrainEvent,
@@ -53,15 +63,26 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--duration", type=float, metavar="S", help="stop after S seconds (default: run until Ctrl-C)"
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='stdout as JSON lines: {"type": "digit", "digit", "probabilities", "box", "frame"} for '
+        'every digit shown, "frame" the camera frame the brain had read last; {"type": "stdout", '
+        '"text"} for the code\'s own output',
+    )
     parser.set_defaults(func=run, command="run")
 
 
 class TerminalView:
-    """Prints brain events; remembers whether the brain failed and when it ended."""
+    """Prints brain events; remembers whether the brain failed and when it ended.
 
-    def __init__(self, out: TextIO, err: TextIO) -> None:
+    ``json_lines``: stdout as JSON lines (see the module's docstring), every digit shown.
+    """
+
+    def __init__(self, out: TextIO, err: TextIO, *, json_lines: bool = False) -> None:
         self._out = out
         self._err = err
+        self._json = json_lines
         self._digit: Optional[int] = None
         self._seen_digit = False
         self.failed = False
@@ -70,12 +91,16 @@ class TerminalView:
 
     def __call__(self, event: BrainEvent) -> None:
         if isinstance(event, ConsoleLine):
-            if event.stream is ConsoleStream.STDOUT:
+            if event.stream is ConsoleStream.STDOUT and self._json:
+                self._print_json({"type": "stdout", "text": event.text})
+            elif event.stream is ConsoleStream.STDOUT:
                 print(event.text, file=self._out, flush=True)
             elif event.stream is ConsoleStream.STDERR:
                 print(event.text, file=self._err, flush=True)
             else:
                 print(f"[brain] {event.text}", file=self._err, flush=True)
+        elif isinstance(event, DigitShown) and self._json:
+            self._print_json(digit_record(event))
         elif isinstance(event, DigitShown):
             if event.digit != self._digit or not self._seen_digit:
                 self._digit, self._seen_digit = event.digit, True
@@ -89,6 +114,20 @@ class TerminalView:
             print(f"[brain] failed{where}: {event.message}", file=self._err, flush=True)
         elif isinstance(event, StateChanged) and event.state is BrainState.STOPPED and event.reason:
             self.ended.set()
+
+    def _print_json(self, record: Dict[str, Any]) -> None:
+        print(json.dumps(record), file=self._out, flush=True)
+
+
+def digit_record(event: DigitShown) -> Dict[str, Any]:
+    """The ``--json`` line of a digit shown."""
+    return {
+        "type": "digit",
+        "digit": event.digit,
+        "probabilities": event.probabilities,
+        "box": list(event.box) if event.box is not None else None,
+        "frame": event.frame_seq,
+    }
 
 
 def format_digit(event: DigitShown) -> str:
@@ -117,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
 
         DigitModel.load(args.model)  # a bad model is refused here, with the reason
         model_path = Path(args.model)
-    view = TerminalView(sys.stdout, sys.stderr)
+    view = TerminalView(sys.stdout, sys.stderr, json_lines=args.json)
     camera = open_camera(args.camera)
     camera.start()
     runner = BrainRunner(camera, model_path, view, frequency_hz=frequency)
