@@ -42,10 +42,10 @@ WORK_MAX_SIDE = 640
 #: the detection and background images still have a few pixels per stroke.
 WORK_MIN_SIDE = 200
 #: A frame is a drawing (the page's pad, a rendered image), not a camera's view, when
-#: this share of its border pixels lie within PLAIN_BORDER_LEVELS grey levels of the
-#: border's median: a camera's sensor noise alone breaks that evenness.
-PLAIN_BORDER_SHARE = 0.95
-PLAIN_BORDER_LEVELS = 2
+#: this share of its border pixels have exactly one grey level: a camera's sensor noise
+#: never allows it (at most a third on generated webcam frames), a pad's paper always
+#: does (over three quarters even with a digit drawn against its edge).
+PLAIN_BORDER_SHARE = 0.6
 #: Such a frame is searched with a margin of its own ground around it, this fraction of
 #: its longer side, so a digit written from edge to edge counts as whole, not as cut off.
 PLAIN_MARGIN_FRACTION = 0.15
@@ -226,18 +226,20 @@ def to_working_size(image: np.ndarray, factor: float) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
 
 
-def plain_margin(grey: np.ndarray) -> int:
-    """The margin (pixels) to add around a drawing or a scan, or 0 for a camera's view.
+def with_plain_margin(grey: np.ndarray) -> Tuple[np.ndarray, int]:
+    """A drawing or a scan with a margin of its own ground around it, and the margin's
+    width in pixels; a camera's view as it is, and 0.
 
     Blobs cut by the frame's edge are dropped (a sheet's edge, a finger, a digit half out
     of view); on a drawing pad the student writes from edge to edge and means it.
     """
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]).astype(np.int16)
-    median = int(np.median(border))
-    even = np.count_nonzero(np.abs(border - median) <= PLAIN_BORDER_LEVELS)
-    if even < PLAIN_BORDER_SHARE * border.size:
-        return 0
-    return int(round(PLAIN_MARGIN_FRACTION * max(grey.shape)))
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    counts = np.bincount(border, minlength=256)
+    if counts.max() < PLAIN_BORDER_SHARE * border.size:
+        return grey, 0
+    margin = int(round(PLAIN_MARGIN_FRACTION * max(grey.shape)))
+    ground = int(counts.argmax())
+    return cv2.copyMakeBorder(grey, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=ground), margin
 
 
 def shrink(image: np.ndarray, factor: float) -> np.ndarray:
@@ -662,7 +664,7 @@ def scale(image28: np.ndarray, scaling: Scaling = Scaling.UNIT) -> np.ndarray:
 def to_frame_box(box: Box, factor: float, frame_shape: Tuple[int, ...], margin: int = 0) -> Box:
     """A working-image box in the original frame's coordinates (clipped to the frame).
 
-    ``margin``: pixels the working image was padded with on each side (:func:`plain_margin`).
+    ``margin``: pixels the working image was padded with on each side (:func:`with_plain_margin`).
     """
     x, y, w, h = box
     x, y = x - margin, y - margin
@@ -750,10 +752,7 @@ def find_candidates(frame: np.ndarray) -> List[Candidate]:
         return []
     factor = work_factor(frame.shape)
     grey = to_working_size(to_grey(frame), factor)
-    margin = plain_margin(grey)
-    if margin:
-        ground = int(np.median(grey[0]))
-        grey = cv2.copyMakeBorder(grey, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=ground)
+    grey, margin = with_plain_margin(grey)
     return [
         Candidate(
             box=to_frame_box(blob.box, factor, frame.shape, margin),
