@@ -2,17 +2,20 @@
 
 Run by hand (never in the test suite), one core::
 
-    .venv/bin/python -m benchmarks.bench_pipeline [--model PATH] [--count N] [--seed S] [--data DIR]
+    .venv/bin/python -m benchmarks.bench_pipeline [--model PATH] [--count N] [--families a,b]
+                                                  [--seed S] [--data DIR]
 
-Prints three tables:
+Prints:
 
 1. per-stage cost on one core, median and p95 in ms: grab (the demo camera's frame
-   composition, or the webcam-frame generator's frames when there is no demo camera),
-   find + normalise (exercise.preprocess), inference (exercise.model.DigitModel, or a
-   plain onnxruntime session), annotate, JPEG encode (quality 80);
-2. accuracy on the webcam-frame set (benchmarks/webcam_frames.py): digits read right,
-   and the false-digit rate on frames without any digit;
-3. the same per condition, worst first.
+   composition, or desk scenes when there is no demo camera), find + normalise
+   (exercise.preprocess), inference (exercise.model.DigitModel, or a plain onnxruntime
+   session), annotate, JPEG encode (quality 80);
+2. accuracy on the scene families of exercise.training.scenes (``--count`` frames of each,
+   MNIST test digits): the tuning families together and the held-out family apart;
+3. per family, worst first, the held-out family in its own row: frames with digits (read
+   right, missed, misread) and frames without (false-digit rate);
+4. the worst conditions over all families, and the most frequent misreadings.
 """
 
 from __future__ import annotations
@@ -30,13 +33,17 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from benchmarks.webcam_frames import MNIST_DIR, WebcamFrame, generate
 from exercise.annotate import annotate
 from exercise.preprocess import Scaling, preprocess
+from exercise.training.scenes import FAMILIES, HELD_OUT, MNIST_DIR, DigitSet, SceneFrame, generate, load_mnist
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "exercise" / "assets" / "default_model.onnx"
 #: A found box and a written digit's box are the same digit above this overlap.
 MATCH_IOU = 0.3
+#: The scenes the stages are timed on when there is no demo camera, and mixed in as hard frames.
+TIMING_FAMILY = "desk"
+#: How many of the worst conditions to list.
+WORST_CONDITIONS = 12
 JPEG_QUALITY = 80
 
 Box = Tuple[int, int, int, int]
@@ -84,7 +91,7 @@ def load_classifier(path: Path) -> Tuple[Classifier, Scaling, str]:
 # --- timing -------------------------------------------------------------------------------------
 
 
-def frame_source(count: int, seed: int, data: Path = MNIST_DIR) -> Tuple[Callable[[int], np.ndarray], str]:
+def frame_source(count: int, seed: int, digits: DigitSet) -> Tuple[Callable[[int], np.ndarray], str]:
     """(index -> a fresh 640x480 BGR frame, what produces it), timed as the "grab" stage."""
     try:
         from exercise.cameras.demo import DemoCamera, DemoOptions
@@ -99,12 +106,12 @@ def frame_source(count: int, seed: int, data: Path = MNIST_DIR) -> Tuple[Callabl
 
         return grab_demo, "demo camera (frame composition)"
     except ImportError:
-        frames = [frame.image for frame in generate(min(count, 60), seed, directory=data)]
+        frames = [frame.image for frame in generate(TIMING_FAMILY, min(count, 60), seed, digits=digits)]
 
         def grab_generated(index: int) -> np.ndarray:
             return frames[index % len(frames)].copy()
 
-        return grab_generated, "webcam-frame generator (copy of a pre-made frame)"
+        return grab_generated, f"{TIMING_FAMILY} scenes (copy of a pre-made frame)"
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -112,12 +119,12 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def time_stages(
-    count: int, seed: int, classify: Classifier, scaling: Scaling, data: Path = MNIST_DIR
+    count: int, seed: int, classify: Classifier, scaling: Scaling, mnist: DigitSet
 ) -> Tuple[Dict[str, List[float]], str]:
-    """Milliseconds per stage per frame, over ``count`` frames (``data``: the MNIST folder)."""
-    grab, source = frame_source(count, seed, data)
-    # Mix in the webcam-frame set so preprocessing also meets hard frames, not only the demo.
-    hard = [frame.image for frame in generate(min(count, 120), seed + 1, directory=data)]
+    """Milliseconds per stage per frame, over ``count`` frames (``mnist``: the digits to write)."""
+    grab, source = frame_source(count, seed, mnist)
+    # Mix in desk scenes so preprocessing also meets hard frames, not only the demo.
+    hard = [frame.image for frame in generate(TIMING_FAMILY, min(count, 120), seed + 1, digits=mnist)]
     times: Dict[str, List[float]] = defaultdict(list)
     for index in range(count + 10):
         start = time.perf_counter()
@@ -185,8 +192,12 @@ class Tally:
             self.confusions[key] += value
 
 
-def score_frame(frame: WebcamFrame, boxes: List[Box], digits: List[int]) -> Tally:
-    """Match found boxes to written digits one to one (best overlap first) and count."""
+def score_frame(frame: SceneFrame, boxes: List[Box], digits: List[int]) -> Tally:
+    """Match found boxes to written digits one to one (best overlap first) and count.
+
+    A found box left over on a digit that is written but not a target (cut by the frame's
+    edge or covered, ``frame.partial``) is neither right nor a false digit.
+    """
     tally = Tally(frames=1, digits=len(frame.labels))
     pairs = sorted(
         ((iou(t, f), ti, fi) for ti, t in enumerate(frame.boxes) for fi, f in enumerate(boxes)), reverse=True
@@ -203,28 +214,51 @@ def score_frame(frame: WebcamFrame, boxes: List[Box], digits: List[int]) -> Tall
             tally.misread += 1
             tally.confusions[(frame.labels[ti], digits[fi])] += 1
     tally.missed = tally.digits - len(used_truth)
-    tally.false_digits = len(boxes) - len(used_found)
+    left_over = [f for fi, f in enumerate(boxes) if fi not in used_found]
+    tally.false_digits = sum(not any(iou(f, p) >= MATCH_IOU for p in frame.partial) for f in left_over)
     tally.frames_with_false = int(tally.false_digits > 0)
     return tally
 
 
+@dataclass
+class Scores:
+    """Tallies of one family: frames with digits and frames without, and per condition."""
+
+    with_digits: Tally = field(default_factory=Tally)
+    without: Tally = field(default_factory=Tally)
+    conditions: Dict[Tuple[bool, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
+
+    def add(self, frame: SceneFrame, tally: Tally) -> None:
+        (self.without if frame.empty else self.with_digits).add(tally)
+        self.conditions[(frame.empty, frame.condition)].add(tally)
+
+    def merge(self, other: Scores) -> None:
+        self.with_digits.add(other.with_digits)
+        self.without.add(other.without)
+        for key, tally in other.conditions.items():
+            self.conditions[key].add(tally)
+
+
+def read(frame: SceneFrame, classify: Classifier, scaling: Scaling) -> Tally:
+    """Run the pipeline on one frame and score what it found."""
+    candidates = preprocess(frame.image, scaling)
+    batch = (
+        np.concatenate([c.tensor for c in candidates]) if candidates else np.zeros((0, 1, 28, 28), np.float32)
+    )
+    digits = [int(p.argmax()) for p in classify(batch)] if candidates else []
+    return score_frame(frame, [c.box for c in candidates], digits)
+
+
 def measure_accuracy(
-    count: int, seed: int, classify: Classifier, scaling: Scaling, data: Path = MNIST_DIR
-) -> Tuple[Dict[str, Tally], Dict[str, Tally]]:
-    """Per-condition tallies for frames with digits and frames without."""
-    with_digits: Dict[str, Tally] = defaultdict(Tally)
-    without: Dict[str, Tally] = defaultdict(Tally)
-    for frame in generate(count, seed, directory=data):
-        candidates = preprocess(frame.image, scaling)
-        batch = (
-            np.concatenate([c.tensor for c in candidates])
-            if candidates
-            else np.zeros((0, 1, 28, 28), np.float32)
-        )
-        digits = [int(p.argmax()) for p in classify(batch)] if candidates else []
-        tally = score_frame(frame, [c.box for c in candidates], digits)
-        (without if frame.empty else with_digits)[frame.condition].add(tally)
-    return with_digits, without
+    families: Sequence[str], count: int, seed: int, classify: Classifier, scaling: Scaling, digits: DigitSet
+) -> Dict[str, Scores]:
+    """Scores of each family over ``count`` of its frames."""
+    scores: Dict[str, Scores] = {}
+    for family in families:
+        scores[family] = Scores()
+        for frame in generate(family, count, seed, digits=digits):
+            scores[family].add(frame, read(frame, classify, scaling))
+    return scores
 
 
 # --- printing ---------------------------------------------------------------------------------------
@@ -249,13 +283,130 @@ def pct(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "-"
 
 
+def digits_row(name: str, scores: Scores) -> Tuple[object, ...]:
+    tally = scores.with_digits
+    extra = f"{tally.false_digits / tally.frames:.2f}" if tally.frames else "-"
+    return (
+        name,
+        tally.frames,
+        tally.digits,
+        pct(tally.right, tally.digits),
+        pct(tally.missed, tally.digits),
+        pct(tally.misread, tally.digits),
+        extra,
+    )
+
+
+def empty_row(name: str, scores: Scores) -> Tuple[object, ...]:
+    tally = scores.without
+    return (name, tally.frames, pct(tally.frames_with_false, tally.frames), tally.false_digits)
+
+
+def read_right(tally: Tally) -> float:
+    return tally.right / tally.digits if tally.digits else 1.0
+
+
+def false_rate(tally: Tally) -> float:
+    return tally.frames_with_false / tally.frames if tally.frames else 0.0
+
+
+def print_accuracy(scores: Dict[str, Scores], count: int, seed: int) -> None:
+    """The summary, the per-family tables (held-out family apart) and the worst conditions."""
+    tuning = [name for name in scores if name != HELD_OUT]
+    together = Scores()
+    for name in tuning:
+        together.merge(scores[name])
+    held_out = scores.get(HELD_OUT)
+    summary = []
+    for label, part in [("tuning families", together)] + (
+        [("held out: " + HELD_OUT, held_out)] if held_out else []
+    ):
+        if part is None or not (part.with_digits.frames or part.without.frames):
+            continue
+        digits, empty = part.with_digits, part.without
+        summary += [
+            (
+                f"{label}: digits read right",
+                f"{pct(digits.right, digits.digits)} of {digits.digits}",
+                ">= 95%",
+            ),
+            (
+                f"{label}: false-digit rate, frames with no digit",
+                f"{pct(empty.frames_with_false, empty.frames)} of {empty.frames}",
+                "<= 5%",
+            ),
+        ]
+    print_table(
+        f"Scene families (exercise.training.scenes, MNIST test digits, seed {seed}, {count} frames each)",
+        ("measure", "value", "target"),
+        summary,
+    )
+    worst_first = sorted(tuning, key=lambda name: read_right(scores[name].with_digits))
+    rows = [digits_row(name, scores[name]) for name in worst_first]
+    rows.append(digits_row("all tuning families", together))
+    if held_out is not None:
+        rows.append(digits_row(f"{HELD_OUT} (held out)", held_out))
+    print_table(
+        "Frames with digits, per family (worst first; the held-out family apart, last)",
+        ("family", "frames", "digits", "read right", "missed", "misread", "extra boxes/frame"),
+        rows,
+    )
+    worst_first = sorted(tuning, key=lambda name: -false_rate(scores[name].without))
+    rows = [empty_row(name, scores[name]) for name in worst_first]
+    rows.append(empty_row("all tuning families", together))
+    if held_out is not None:
+        rows.append(empty_row(f"{HELD_OUT} (held out)", held_out))
+    print_table(
+        "Frames without digits, per family (worst first; the held-out family apart, last)",
+        ("family", "frames", "false-digit rate", "false digits"),
+        rows,
+    )
+    conditions = [
+        (family, empty, condition, tally)
+        for family, part in scores.items()
+        for (empty, condition), tally in part.conditions.items()
+    ]
+    misread = sorted((c for c in conditions if not c[1]), key=lambda c: read_right(c[3]))[:WORST_CONDITIONS]
+    print_table(
+        f"The {WORST_CONDITIONS} worst conditions with digits, all families",
+        ("family / condition", "frames", "digits", "read right", "missed", "misread"),
+        [
+            (f"{f} / {c}", t.frames, t.digits, pct(t.right, t.digits), t.missed, t.misread)
+            for f, _, c, t in misread
+        ],
+    )
+    invented = sorted((c for c in conditions if c[1]), key=lambda c: -false_rate(c[3]))[:WORST_CONDITIONS]
+    print_table(
+        f"The {WORST_CONDITIONS} worst conditions without digits, all families",
+        ("family / condition", "frames", "false-digit rate", "false digits"),
+        [
+            (f"{f} / {c}", t.frames, pct(t.frames_with_false, t.frames), t.false_digits)
+            for f, _, c, t in invented
+        ],
+    )
+    confusions = Tally()
+    for part in scores.values():
+        confusions.add(part.with_digits)
+    top = sorted(confusions.confusions.items(), key=lambda kv: -kv[1])[:8]
+    if top:
+        print(
+            "\nmost frequent misreadings (written -> read): "
+            + ", ".join(f"{a}->{b} x{n}" for (a, b), n in top)
+        )
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description="Per-stage cost and webcam-frame accuracy of the pipeline.")
+    parser = argparse.ArgumentParser(description="Per-stage cost and scene-family accuracy of the pipeline.")
     parser.add_argument(
         "--model", type=Path, default=DEFAULT_MODEL, help="ONNX digit model (default: %(default)s)"
     )
     parser.add_argument(
-        "--count", type=int, default=800, help="webcam-like frames to score (default: %(default)s)"
+        "--count", type=int, default=200, help="frames of each scene family to score (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--families",
+        default=",".join(FAMILIES),
+        help=f"comma-separated scene families to score (default: all; {HELD_OUT} is the held-out one)",
     )
     parser.add_argument(
         "--timing-frames", type=int, default=300, help="frames to time (default: %(default)s)"
@@ -268,6 +419,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         help="folder of the MNIST IDX .gz files, or set MNIST_DIR (default: %(default)s)",
     )
     args = parser.parse_args(argv)
+    families = [name.strip() for name in args.families.split(",") if name.strip()]
+    unknown = sorted(set(families) - set(FAMILIES))
+    if unknown:
+        print(f"unknown families {', '.join(unknown)}: choose from {', '.join(FAMILIES)}", file=sys.stderr)
+        return 2
     if not args.model.exists():
         print(f"no model at {args.model}: pass --model PATH (an ONNX MNIST classifier)", file=sys.stderr)
         return 2
@@ -279,71 +435,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"model: {args.model} via {loader}, input scaling {scaling.value}; one core (cv2.setNumThreads(1))")
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} cores, load average {load:.2f} (wall times inflate under load)")
+    digits = load_mnist("test", args.data)
 
-    times, source = time_stages(args.timing_frames, args.seed, classify, scaling, args.data)
-    rows = [(stage, f"{statistics.median(v):.3f}", f"{percentile(v, 95):.3f}") for stage, v in times.items()]
-    print_table(
-        f"Per-stage cost per 640x480 frame, {args.timing_frames} frames (grab: {source})",
-        ("stage", "median ms", "p95 ms"),
-        rows,
-    )
+    if args.timing_frames > 0:
+        times, source = time_stages(args.timing_frames, args.seed, classify, scaling, digits)
+        rows = [
+            (stage, f"{statistics.median(v):.3f}", f"{percentile(v, 95):.3f}") for stage, v in times.items()
+        ]
+        print_table(
+            f"Per-stage cost per 640x480 frame, {args.timing_frames} frames (grab: {source})",
+            ("stage", "median ms", "p95 ms"),
+            rows,
+        )
 
-    with_digits, without = measure_accuracy(args.count, args.seed, classify, scaling, args.data)
-    total, empty = Tally(), Tally()
-    for tally in with_digits.values():
-        total.add(tally)
-    for tally in without.values():
-        empty.add(tally)
-    print_table(
-        f"Webcam-frame set (benchmarks/webcam_frames.py, seed {args.seed}, {args.count} frames)",
-        ("measure", "value", "target"),
-        [
-            ("digits read right", f"{pct(total.right, total.digits)} of {total.digits}", ">= 95%"),
-            ("  missed (no box)", pct(total.missed, total.digits), ""),
-            ("  misread", pct(total.misread, total.digits), ""),
-            (
-                "false-digit rate, frames with no digit",
-                f"{pct(empty.frames_with_false, empty.frames)} of {empty.frames}",
-                "<= 5%",
-            ),
-            ("extra boxes per frame with digits", f"{total.false_digits / max(total.frames, 1):.3f}", ""),
-        ],
-    )
-    rows = []
-    for name, tally in sorted(with_digits.items(), key=lambda kv: kv[1].right / max(kv[1].digits, 1)):
-        rows.append(
-            (
-                name,
-                tally.frames,
-                tally.digits,
-                pct(tally.right, tally.digits),
-                tally.missed,
-                tally.misread,
-                tally.false_digits,
-            )
-        )
-    print_table(
-        "Frames with digits, per condition (worst first)",
-        ("condition", "frames", "digits", "read right", "missed", "misread", "extra boxes"),
-        rows,
-    )
-    rows = [
-        (name, tally.frames, pct(tally.frames_with_false, tally.frames), tally.false_digits)
-        for name, tally in sorted(
-            without.items(), key=lambda kv: -kv[1].frames_with_false / max(kv[1].frames, 1)
-        )
-    ]
-    print_table(
-        "Frames without digits, per condition (worst first)",
-        ("condition", "frames", "with a false digit", "false digits"),
-        rows,
-    )
-    top = sorted(total.confusions.items(), key=lambda kv: -kv[1])[:8]
-    if top:
-        print(
-            "\nmost frequent misreadings (written -> read): "
-            + ", ".join(f"{a}->{b} x{n}" for (a, b), n in top)
-        )
+    scores = measure_accuracy(families, args.count, args.seed, classify, scaling, digits)
+    print_accuracy(scores, args.count, args.seed)
     return 0
 
 
