@@ -52,7 +52,8 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from benchmarks.webcam_frames import MNIST_DIR
+from exercise.cameras import demo_assets
+from exercise.training.scenes import MNIST_DIR
 
 
 def free_port() -> int:
@@ -164,23 +165,25 @@ def build_onnx_model(
 
 
 def draw_digit(digit: int, size: Tuple[int, int] = (240, 320), *, x: Optional[int] = None) -> np.ndarray:
-    """A BGR frame (white paper, black ink) with ``digit`` written in cv2's Hershey simplex
-    font, thick, roughly centred (or with its left edge at ``x``). Deterministic."""
+    """A BGR frame (white paper, dark ink) with ``digit`` handwritten on it, half the frame
+    high, roughly centred (or with its left edge at ``x``). Deterministic.
+
+    The handwriting is the first of the digit's class among the demo camera's MNIST digits:
+    printed digits are not handwriting, and the exercise rightly ignores them.
+    """
     height, width = size
+    images, labels = demo_assets.load()
+    image28 = images[int(np.flatnonzero(labels == digit)[0])]
+    ys, xs = np.nonzero(image28 > 30)
+    crop = image28[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    ink_height = height // 2
+    ink_width = max(1, round(crop.shape[1] * ink_height / crop.shape[0]))
+    ink = cv2.resize(crop, (ink_width, ink_height), interpolation=cv2.INTER_CUBIC)
+    left = (width - ink_width) // 2 if x is None else x
+    top = (height - ink_height) // 2
     frame = np.full((height, width, 3), 255, np.uint8)
-    scale, thickness = height / 60.0, max(3, height // 24)
-    (text_w, text_h), _ = cv2.getTextSize(str(digit), cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    left = (width - text_w) // 2 if x is None else x
-    cv2.putText(
-        frame,
-        str(digit),
-        (left, (height + text_h) // 2),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        scale,
-        (0, 0, 0),
-        thickness,
-        cv2.LINE_AA,
-    )
+    region = frame[top : top + ink_height, left : left + ink_width]
+    region[:] = (255 - ink[: region.shape[0], : region.shape[1]])[:, :, None]
     return frame
 
 
