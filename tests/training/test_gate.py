@@ -1,0 +1,73 @@
+"""exercise/training/gate.py: a dry run mines, trains, exports and checks a gate end to end;
+the threshold keeps the share of digits it promises; the command's help needs no torch."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from exercise.commands.train_gate import add_gate_arguments
+from exercise.gate import THRESHOLD_KEY, HandwritingGate
+from exercise.training import gate as training_gate
+
+
+def gate_args(*argv: str) -> argparse.Namespace:
+    """The namespace ``digit-classifier train-gate ARGV`` would produce."""
+    return add_gate_arguments(argparse.ArgumentParser()).parse_args(list(argv))
+
+
+def test_dry_run_writes_a_gate_the_runtime_loads(tmp_path: Path, mnist_dir: Path) -> None:
+    args = gate_args(
+        "--out", str(tmp_path), "--frames", "7", "--data", str(mnist_dir), "--dry-run", "--quiet"
+    )
+    assert training_gate.main(args=args) == 0
+
+    path = tmp_path / "handwriting_gate.onnx"
+    gate = HandwritingGate.load(path)
+    metadata = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+    assert float(metadata[THRESHOLD_KEY]) == gate.threshold
+    assert metadata["command"].startswith("digit-classifier train-gate --out")
+    assert "--dry-run" in metadata["command"] and metadata["date"]
+    scores = gate.scores(np.zeros((3, 28, 28), np.uint8), np.zeros((3, 28, 28), np.uint8))
+    assert scores.shape == (3,)
+
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["threshold"] == gate.threshold
+    assert {row["family"] for row in run["validation"]} >= {"all"}
+    assert "Held-out family" in (tmp_path / "table.md").read_text()
+    assert (tmp_path / "gate.pt").is_file()
+    # A dry run never writes the mined-candidates cache a real run would reuse.
+    assert not (tmp_path / "candidates.npz").exists()
+
+
+def test_threshold_keeps_at_least_the_target_share_of_digits() -> None:
+    scores = np.random.default_rng(0).random(1000).astype(np.float32)
+    threshold = training_gate.pick_threshold(scores, keep=0.995)
+    assert (scores >= threshold).mean() >= 0.995
+    # ...and is the highest that does: one step up loses one digit too many.
+    assert (scores > threshold).mean() < 0.995
+
+
+def test_iou_and_partial_digits() -> None:
+    assert training_gate.iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
+    assert training_gate.iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
+    # A candidate on the visible half of a cut digit counts on neither side.
+    assert training_gate.on_partial((0, 0, 10, 10), (0, 0, 10, 40))
+    assert not training_gate.on_partial((0, 0, 10, 10), (8, 8, 40, 40))
+
+
+def test_train_gate_help_works_without_importing_torch() -> None:
+    code = (
+        "import sys, exercise.cli as c\n"
+        "try:\n    c.main(['train-gate', '--help'])\nexcept SystemExit:\n    pass\n"
+        "assert 'torch' not in sys.modules, 'train-gate --help imported torch'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "--frames" in result.stdout and "--install" in result.stdout
