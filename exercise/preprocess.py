@@ -1,39 +1,49 @@
 """Find handwritten digits in a camera frame and normalise each the way MNIST was made.
 
-CONTRACT (filled in by the preprocessing work; signatures are fixed):
-
     preprocess(frame, scaling=Scaling.UNIT) -> List[DigitCandidate]   # left to right
+    find_candidates(frame) -> List[Candidate]      # every digit-shaped mark, before the gate
     scale(image28, scaling) -> np.ndarray [1,1,28,28] float32
 
+The one reading path: the brain's ``HAL.preprocess``, ``digit-classifier predict``,
+``POST /api/digit`` (and so the drawing pad) and the ROS node all come through here.
 How a frame becomes candidates, one small function per step:
 
-1. :func:`to_grey` and :func:`shrink` give a grey working image no larger than
-   ``WORK_MAX_SIDE`` (a phone photo costs as little as a webcam frame).
+1. :func:`to_grey` and :func:`to_working_size` give a grey working image with its
+   longer side between ``WORK_MIN_SIDE`` and ``WORK_MAX_SIDE`` (a phone photo costs as
+   little as a webcam frame); a drawing (:func:`with_plain_margin`) gets a margin of its
+   own ground, so a digit drawn against its edge is not taken for one cut by the frame.
 2. :func:`estimate_background` takes a morphological closing at quarter resolution: it
    erases every dark mark narrower than a thick marker stroke but keeps large dark areas
    (the desk, a shadow) as they are, so those are never mistaken for ink.
 3. :func:`ink_contrast` is how much darker than its own background each pixel is, as a
-   fraction of that background: uneven light and grey paper cancel out.
-   Light-on-dark writing is the same steps on the inverted image, searched only when
-   no dark writing was found (:func:`find_digits`).
-4. :func:`find_candidates` keeps the connected ink blobs shaped like a handwritten digit,
-   on a locally even background, not touching the frame's edge.
+   fraction of that background: uneven light and grey paper cancel out. Light strokes on
+   a dark ground are the same steps the other way round; both inks are searched
+   everywhere, and which one a mark is written in is decided per mark (:func:`find_digits`).
+4. :func:`find_sightings` keeps the connected ink blobs shaped like a handwritten digit,
+   not touching the frame's edge and not standing in a crowd of their like (print);
+   :func:`refine` re-measures each sharp, :func:`has_even_surround` wants it on an even
+   ground.
 5. :func:`digit_intensity`, :func:`normalise_stroke`, :func:`fit_into_box` and
    :func:`centre_by_mass` rebuild MNIST's recipe: white anti-aliased digit on black,
-   fitted into 20x20, centre of mass at the middle of 28x28.
-6. :func:`scale` turns the 0..255 image into the float tensor a model expects.
+   fitted into 20x20, centre of mass at the middle of 28x28 (:func:`mnist_image`), and
+   :func:`context_patch` keeps what surrounds the mark.
+6. The handwriting gate (:mod:`exercise.gate`), a small learned network, keeps the marks
+   that look like handwriting on a surface: a pen, a cable, a card's corner or a printed
+   digit is turned away before any student's model sees it.
+7. :func:`scale` turns the 0..255 image into the float tensor a model expects.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
 
 from exercise.exceptions import ImageError
+from exercise.gate import load_gate
 
 # --- working resolution ---------------------------------------------------------------
 #: Frames whose longer side is larger are shrunk to this before anything else (for speed).
@@ -63,11 +73,12 @@ DETECT_SHRINK = 2
 INK_THRESHOLD = 0.22
 #: The same at detection resolution, lower because thin strokes are averaged with paper.
 DETECT_THRESHOLD = 0.16
-#: A blob counts only if its typical (median) stroke pixel is at least this dark: pencil
-#: and blue ink pass, a thumb or a soft shadow on the sheet does not.
-INK_STRONG = 0.40
+#: A blob counts only if its typical (median) stroke pixel is at least this dark: pencil,
+#: and blue ballpoint on a coloured card, pass; a soft shadow does not. Fainter marks that
+#: pass (a thumb, wood grain) are the handwriting gate's to turn away.
+INK_STRONG = 0.25
 #: INK_STRONG at detection resolution (on the mean), where thin strokes look fainter.
-DETECT_STRONG = 0.27
+DETECT_STRONG = 0.16
 #: Below this contrast the normalised image is pure black (paper grain, JPEG noise).
 INK_FLOOR = 0.10
 
@@ -98,6 +109,16 @@ STACK_OVERLAP = 0.5
 MAX_BACKGROUND_SPREAD = 1.2
 #: Padding around the box for that test, as a fraction of the digit height.
 SURROUND_PADDING_FRACTION = 0.2
+#: A mark with this many others of about its height (within CROWD_HEIGHT_RATIO) around
+#: it, none overlapping it, closer than CROWD_RADIUS times its height, is a letter of
+#: printed text, a key of a keyboard or a bar of a barcode: students hold up a few
+#: digits, never a page of them.
+CROWD_NEIGHBOURS = 6
+CROWD_RADIUS = 2.0
+CROWD_HEIGHT_RATIO = 0.6
+#: At most this many marks per polarity are measured sharp, the largest first: the
+#: cost of a frame stays bounded whatever clutter is in view.
+MAX_SIGHTINGS = 8
 #: Pixels sampled to find the grey level most of a box has (a few thousand give the
 #: median to within a grey level, at any digit size).
 MINORITY_SAMPLES = 2000
@@ -319,12 +340,14 @@ def ink_mask(contrast: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarr
 
 
 def group_parts(stats: np.ndarray, frame_shape: Tuple[int, int]) -> List[List[int]]:
-    """Connected-component labels grouped into digits: each list is one digit's labels.
+    """Connected-component labels grouped into digit proposals: each list is one proposal.
 
     A digit is a component at least ``MIN_HEIGHT_FRACTION`` of the frame tall; smaller
     pieces (a broken stroke, the detached bar of a 5) join the digit whose box they sit in
     or next to. Pieces too small to matter (noise, paper grain), too big to be part of a
-    digit, or cut by the frame's edge (the desk, a hand) are dropped.
+    digit, or cut by the frame's edge (the desk, a hand) are dropped. Tall components
+    stacked one above the other are proposed together (the broken halves of one digit)
+    and each on its own (a digit above a pen): what comes after picks the better.
     """
     frame_h, frame_w = frame_shape
     min_height = MIN_HEIGHT_FRACTION * frame_h
@@ -336,60 +359,76 @@ def group_parts(stats: np.ndarray, frame_shape: Tuple[int, int]) -> List[List[in
     kept[0] = False  # the background
     labels = np.flatnonzero(kept)
     tall = h[labels] >= min_height
-    heads: List[int] = labels[tall].tolist()
-    pieces: List[int] = labels[~tall].tolist()
-    rows = stats.tolist()
-    groups = stack_heads(rows, heads, max_height)
-    boxes = [union_box(rows, group) for group in groups]
-    for piece in pieces:
-        x, y, w, h = rows[piece][:4]
-        cx, cy = x + w / 2.0, y + h / 2.0
-        best, best_distance = -1, float("inf")
-        for index, (hx, hy, hw, hh) in enumerate(boxes):
-            margin = MERGE_MARGIN_FRACTION * hh
-            if hx - margin <= cx <= hx + hw + margin and hy - margin <= cy <= hy + hh + margin:
-                distance = abs(cx - (hx + hw / 2.0)) + abs(cy - (hy + hh / 2.0))
-                if distance < best_distance:
-                    best, best_distance = index, distance
-        if best >= 0:
-            groups[best].append(piece)
+    heads = labels[tall]
+    pieces = labels[~tall]
+    stacks = stack_heads(stats, heads, max_height)
+    alone = [[int(head)] for group in stacks if len(group) > 1 for head in group]
+    groups = stacks + alone
+    if len(pieces) and groups:
+        rows = stats.tolist()
+        boxes = np.array([union_box(rows, group) for group in groups], np.float64)
+        centres = stats[pieces, :2] + stats[pieces, 2:4] / 2.0
+        margin = MERGE_MARGIN_FRACTION * boxes[:, 3]
+        inside = (
+            (centres[:, None, 0] >= boxes[None, :, 0] - margin)
+            & (centres[:, None, 0] <= boxes[None, :, 0] + boxes[None, :, 2] + margin)
+            & (centres[:, None, 1] >= boxes[None, :, 1] - margin)
+            & (centres[:, None, 1] <= boxes[None, :, 1] + boxes[None, :, 3] + margin)
+        )
+        middles = boxes[:, :2] + boxes[:, 2:] / 2.0
+        distance = np.abs(centres[:, None, :] - middles[None, :, :]).sum(axis=2)
+        distance[~inside] = np.inf
+        # A piece joins the nearest stack, and the nearest lone head, that it sits by.
+        for part, choices in ((slice(0, len(stacks)), stacks), (slice(len(stacks), len(groups)), alone)):
+            near = distance[:, part]
+            if near.shape[1] == 0:
+                continue
+            best = near.argmin(axis=1)
+            for piece, index, d in zip(pieces.tolist(), best.tolist(), near.min(axis=1).tolist()):
+                if d < np.inf:
+                    choices[index].append(piece)
     return groups
 
 
-def stack_heads(rows: List[List[int]], heads: List[int], max_height: float) -> List[List[int]]:
+def stack_heads(stats: np.ndarray, heads: np.ndarray, max_height: float) -> List[List[int]]:
     """Tall components grouped when one sits above the other, overlapping in x: the broken
     halves of one digit. Side-by-side digits ("42") never overlap that much in x.
 
-    ``rows`` are the components' statistics as lists; each group's first label is its
-    tallest component.
+    Each group's first label is its tallest component. All pairs are tested at once
+    (a textured wall yields a hundred tall components), then joined transitively.
     """
-    order = sorted(heads, key=lambda i: -rows[i][3])
-    groups = [[head] for head in order]
-    # Corners (x0, y0, x1, y1), grown as groups merge: cheaper than re-uniting the labels.
-    corners = [(r[0], r[1], r[0] + r[2], r[1] + r[3]) for r in (rows[i] for i in order)]
-    index = 0
-    while index < len(groups):
-        ax0, ay0, ax1, ay1 = corners[index]
-        for other in range(index + 1, len(groups)):
-            bx0, by0, bx1, by1 = corners[other]
-            overlap_x = min(ax1, bx1) - max(ax0, bx0)
-            gap_y = max(ay0, by0) - min(ay1, by1)
-            if (
-                overlap_x >= STACK_OVERLAP * min(ax1 - ax0, bx1 - bx0)
-                and gap_y <= MERGE_MARGIN_FRACTION * max(ay1 - ay0, by1 - by0)
-                and max(ay1, by1) - min(ay0, by0) <= max_height
-            ):
-                groups[index].extend(groups.pop(other))
-                corners.pop(other)
-                corners[index] = (min(ax0, bx0), min(ay0, by0), max(ax1, bx1), max(ay1, by1))
-                break
-        else:
-            index += 1  # nothing stacks on this group; otherwise look at the grown group again
-    return groups
+    order = heads[np.argsort(-stats[heads, 3], kind="stable")]
+    x0, y0 = stats[order, 0], stats[order, 1]
+    x1, y1 = x0 + stats[order, 2], y0 + stats[order, 3]
+    overlap_x = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
+    gap_y = np.maximum(y0[:, None], y0[None, :]) - np.minimum(y1[:, None], y1[None, :])
+    width, height = x1 - x0, y1 - y0
+    stacked = (
+        (overlap_x >= STACK_OVERLAP * np.minimum(width[:, None], width[None, :]))
+        & (gap_y <= MERGE_MARGIN_FRACTION * np.maximum(height[:, None], height[None, :]))
+        & (np.maximum(y1[:, None], y1[None, :]) - np.minimum(y0[:, None], y0[None, :]) <= max_height)
+    )
+    parent = list(range(len(order)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in zip(*np.nonzero(np.triu(stacked, 1))):
+        ra, rb = root(int(a)), root(int(b))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)  # the root stays the taller one
+    groups: Dict[int, List[int]] = {}
+    for index, label in enumerate(order.tolist()):
+        groups.setdefault(root(index), []).append(label)
+    return list(groups.values())
 
 
 def union_box(rows: List[List[int]], labels: List[int]) -> Box:
-    """Bounding box (x, y, w, h) of several components (``rows``: their statistics)."""
+    """Bounding box (x, y, w, h) of several components (``rows``: their statistics as lists,
+    which for a handful of labels is several times faster than numpy)."""
     x0 = min(rows[i][0] for i in labels)
     y0 = min(rows[i][1] for i in labels)
     x1 = max(rows[i][0] + rows[i][2] for i in labels)
@@ -470,17 +509,29 @@ def row_ends(mask: np.ndarray) -> np.ndarray:
 
 
 def find_sightings(contrast: np.ndarray) -> List[Tuple[Box, np.ndarray]]:
-    """Digit-shaped ink blobs in a detection-resolution contrast map: (box, mask of the box, 0/255)."""
+    """Digit-shaped ink blobs in a detection-resolution contrast map: (box, mask of the box, 0/255).
+
+    At most MAX_SIGHTINGS, those standing clear of other ink first, and none that stands
+    in a crowd of its like.
+    """
     mask = ink_mask(contrast, DETECT_THRESHOLD)
     # Grana's algorithm: the same labels as the default, its statistics 3x faster.
     _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
-    sightings = []
+    shaped = []
     rows = stats.tolist()
     for group in group_parts(stats, mask.shape):
         box = union_box(rows, group)
         area = sum(rows[i][cv2.CC_STAT_AREA] for i in group)
-        if not looks_like_digit(box, area, mask.shape):
-            continue
+        if looks_like_digit(box, area, mask.shape):
+            shaped.append((box, area, group))
+    boxes = np.array([box for box, _, _ in shaped], np.float64).reshape(-1, 4)
+    alone = np.flatnonzero(~in_a_crowd(boxes)).tolist()
+    # Marks standing clear of other ink first: a digit on paper before a piece of a
+    # patterned wall, however large that is.
+    clearness = {i: shaped[i][1] / max(1.0, ink_around(mask, shaped[i][0])) for i in alone}
+    sightings = []
+    for index in sorted(alone, key=lambda i: (-round(clearness[i], 1), -shaped[i][1])):
+        box, area, group = shaped[index]
         x, y, w, h = box
         window = labels[y : y + h, x : x + w]
         sighting = cv2.compare(window, group[0], cv2.CMP_EQ)  # type: ignore[call-overload]  # scalar
@@ -492,7 +543,33 @@ def find_sightings(contrast: np.ndarray) -> List[Tuple[Box, np.ndarray]]:
         strength = cv2.mean(contrast[y : y + h, x : x + w], mask=sighting)[0]
         if strength >= DETECT_STRONG * 255:
             sightings.append((box, sighting))
+            if len(sightings) == MAX_SIGHTINGS:
+                break
     return sightings
+
+
+def ink_around(mask: np.ndarray, box: Box) -> float:
+    """Ink pixels in ``box`` grown by SURROUND_PADDING_FRACTION of its height on each side."""
+    x, y, w, h = box
+    pad = int(SURROUND_PADDING_FRACTION * h)
+    return float(cv2.countNonZero(mask[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad]))
+
+
+def in_a_crowd(boxes: np.ndarray) -> np.ndarray:
+    """For each box (N x 4: x, y, w, h), whether it stands among CROWD_NEIGHBOURS or more
+    marks of about its height that do not overlap it (printed text, keys, barcodes)."""
+    if len(boxes) <= CROWD_NEIGHBOURS:
+        return np.zeros(len(boxes), bool)
+    x0, y0, w, h = boxes.T
+    x1, y1 = x0 + w, y0 + h
+    cx, cy = x0 + w / 2.0, y0 + h / 2.0
+    taller = np.maximum(h[:, None], h[None, :])
+    alike = np.minimum(h[:, None], h[None, :]) >= CROWD_HEIGHT_RATIO * taller
+    near = np.hypot(cx[:, None] - cx[None, :], cy[:, None] - cy[None, :]) <= CROWD_RADIUS * h[:, None]
+    apart = (np.minimum(x1[:, None], x1[None, :]) <= np.maximum(x0[:, None], x0[None, :])) | (
+        np.minimum(y1[:, None], y1[None, :]) <= np.maximum(y0[:, None], y0[None, :])
+    )
+    return (alike & near & apart).sum(axis=1) >= CROWD_NEIGHBOURS
 
 
 @dataclass(frozen=True)
@@ -785,15 +862,24 @@ def best_readings(candidates: List[Candidate], scores: List[float]) -> List[Cand
 
 
 def preprocess(frame: np.ndarray, scaling: Scaling = Scaling.UNIT) -> List[DigitCandidate]:
-    """Digit candidates in a BGR (or grey) frame of any size, left to right; [] if none.
+    """The handwritten digits in a BGR (or grey) frame of any size, left to right; [] if none.
 
-    Each candidate's ``tensor`` goes straight into the model; its ``box`` is in the
-    coordinates of ``frame``, for drawing.
+    Of the digit-shaped marks :func:`find_candidates` sees, only those the handwriting gate
+    (:mod:`exercise.gate`) takes for handwriting are kept: a student's model has ten
+    outputs and no way to say "this is a cable". Each candidate's ``tensor`` goes straight
+    into the model; its ``box`` is in the coordinates of ``frame``, for drawing.
 
     Raises:
         ImageError: ``frame`` is not a uint8 grey, BGR or BGRA image.
+        ModelError: the bundled handwriting gate is missing or broken.
     """
     found = find_candidates(frame)
-    # Where one mark reads both ways, dark ink on paper is the likelier.
-    kept = best_readings(found, [0.0 if c.light_ink else 1.0 for c in found])
+    if not found:
+        return []
+    gate = load_gate()
+    scores = gate.scores(np.stack([c.image28 for c in found]), np.stack([c.context28 for c in found]))
+    handwriting = [i for i, score in enumerate(scores.tolist()) if score >= gate.threshold]
+    # Where one mark reads two ways (dark ink, or the paper between its strokes as light
+    # ink; a stack of two marks, or each alone), the reading that looks most like handwriting.
+    kept = best_readings([found[i] for i in handwriting], [float(scores[i]) for i in handwriting])
     return [DigitCandidate(tensor=scale(c.image28, scaling), box=c.box, image28=c.image28) for c in kept]
