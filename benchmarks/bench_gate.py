@@ -35,21 +35,10 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from benchmarks.tables import MATCH_IOU, Box, iou, pct, print_table
 from exercise.gate import GATE_PATH, HandwritingGate
 from exercise.preprocess import Candidate, find_candidates
 from exercise.training import scenes
-
-MATCH_IOU = 0.3
-Box = Tuple[int, int, int, int]
-
-
-def iou(a: Box, b: Box) -> float:
-    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    w = max(0, min(ax1, bx1) - max(a[0], b[0]))
-    h = max(0, min(ay1, by1) - max(a[1], b[1]))
-    inter = w * h
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union else 0.0
 
 
 def on_partial(box: Box, partial: Box) -> bool:
@@ -81,10 +70,6 @@ class Tally:
             pct(self.rejected, self.others),
             f"{pct(self.false_before, self.empty_frames)} -> {pct(self.false_after, self.empty_frames)}",
         ]
-
-
-def pct(part: int, whole: int) -> str:
-    return f"{100.0 * part / whole:.1f}%" if whole else "-"
 
 
 def score_family(
@@ -135,20 +120,6 @@ def time_batches(gate: HandwritingGate, pool: Sequence[Candidate], batch: int, r
         if run >= 20:  # warm-up
             times.append((time.perf_counter() - began) * 1e3 / batch)
     return times
-
-
-def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    print(f"\n{title}")
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(cells[0], widths)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in cells[1:]:
-        print(
-            "| "
-            + " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-            + " |"
-        )
 
 
 HEADER = (

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Counter as CounterType
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
+from benchmarks.tables import pct, print_table
 from exercise.commands._models import load_model
 from exercise.commands.predict import predict_file
 from exercise.exceptions import ImageError, ModelError
@@ -144,24 +145,6 @@ def measure_set(model: DigitModel, folder: Path) -> SetTally:
 
 
 # --- printing ---------------------------------------------------------------------------------
-
-
-def pct(part: int, whole: int) -> str:
-    return f"{100.0 * part / whole:.1f}%" if whole else "-"
-
-
-def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    print(f"\n{title}")
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(cells[0], widths)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in cells[1:]:
-        print(
-            "| "
-            + " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-            + " |"
-        )
 
 
 def table_row(tally: SetTally) -> Tuple[object, ...]:

@@ -33,20 +33,18 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from benchmarks.tables import MATCH_IOU, Box, iou, pct, print_table
 from exercise.annotate import annotate
 from exercise.preprocess import Scaling, preprocess
 from exercise.training.scenes import FAMILIES, HELD_OUT, MNIST_DIR, DigitSet, SceneFrame, generate, load_mnist
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "exercise" / "assets" / "default_model.onnx"
-#: A found box and a written digit's box are the same digit above this overlap.
-MATCH_IOU = 0.3
 #: The scenes the stages are timed on when there is no demo camera, and mixed in as hard frames.
 TIMING_FAMILY = "desk"
 #: How many of the worst conditions to list.
 WORST_CONDITIONS = 12
 JPEG_QUALITY = 80
 
-Box = Tuple[int, int, int, int]
 Classifier = Callable[[np.ndarray], np.ndarray]  # [N,1,28,28] -> [N,10] probabilities
 
 
@@ -165,15 +163,6 @@ def time_stages(
 # --- accuracy -------------------------------------------------------------------------------------
 
 
-def iou(a: Box, b: Box) -> float:
-    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    w = max(0, min(ax1, bx1) - max(a[0], b[0]))
-    h = max(0, min(ay1, by1) - max(a[1], b[1]))
-    inter = w * h
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union else 0.0
-
-
 @dataclass
 class Tally:
     frames: int = 0
@@ -262,25 +251,6 @@ def measure_accuracy(
 
 
 # --- printing ---------------------------------------------------------------------------------------
-
-
-def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    print(f"\n{title}")
-    line = "| " + " | ".join(h.ljust(w) for h, w in zip(cells[0], widths)) + " |"
-    print(line)
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in cells[1:]:
-        print(
-            "| "
-            + " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-            + " |"
-        )
-
-
-def pct(part: int, whole: int) -> str:
-    return f"{100.0 * part / whole:.1f}%" if whole else "-"
 
 
 def digits_row(name: str, scores: Scores) -> Tuple[object, ...]:
