@@ -16,9 +16,9 @@ import numpy as np
 from exercise.training.scenes import objects, printed, surfaces
 from exercise.training.scenes.compose import everyday_camera, lay_down, put, room_light, written_boxes
 from exercise.training.scenes.frame import FRAME_SIZE, Box, DigitSet, SceneFrame, settle, transform
-from exercise.training.scenes.hands import SKIN_TONES, SLEEVE_COLOURS, pick_colour, plan_grip
+from exercise.training.scenes.hands import SKIN_TONES, SLEEVE_COLOURS, plan_grip
 from exercise.training.scenes.optics import capture
-from exercise.training.scenes.paint import cast_shadow, paste
+from exercise.training.scenes.paint import cast_shadow, paste, pick_colour
 from exercise.training.scenes.sheets import NOTE_COLOURS, make_sheet, pose, write_digits
 
 FAMILY = "clutter"

@@ -9,7 +9,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from exercise.training.scenes.frame import Box, Written, bounding_box, transform
-from exercise.training.scenes.hands import SKIN_TONES, SLEEVE_COLOURS, GripPlan, pick_colour, plan_grip
+from exercise.training.scenes.hands import SKIN_TONES, SLEEVE_COLOURS, GripPlan, plan_grip
 from exercise.training.scenes.optics import Capture
 from exercise.training.scenes.paint import (
     Colour,
@@ -19,6 +19,7 @@ from exercise.training.scenes.paint import (
     linear_ramp,
     multiply,
     paste,
+    pick_colour,
     radial_spot,
     warp_flat,
 )

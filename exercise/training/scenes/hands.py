@@ -62,16 +62,6 @@ Vector = Union[Sequence[float], np.ndarray]
 Point = Tuple[float, float]
 
 
-def pick_colour(rng: np.random.Generator, colours: Sequence[Colour], spread: float = 10.0) -> Colour:
-    base = colours[int(rng.integers(0, len(colours)))]
-    shift = rng.uniform(-spread, spread, 3)
-    return (
-        float(np.clip(base[0] + shift[0], 0, 255)),
-        float(np.clip(base[1] + shift[1], 0, 255)),
-        float(np.clip(base[2] + shift[2], 0, 255)),
-    )
-
-
 def unit(vector: Vector) -> np.ndarray:
     array = np.asarray(vector, np.float64)
     return array / max(1e-9, float(np.hypot(array[0], array[1])))

@@ -223,6 +223,12 @@ def pick_ink(rng: np.random.Generator, kind: str, digit_height: float) -> Tuple[
     return ink, float(stroke)
 
 
+def pick_colour(rng: np.random.Generator, colours: Sequence[Colour], spread: float = 10.0) -> Colour:
+    """One of ``colours``, shifted by up to ``spread`` per channel."""
+    base = colours[int(rng.integers(0, len(colours)))]
+    return _shift(base, rng.uniform(-spread, spread, 3))
+
+
 def _shift(colour: Colour, jitter: np.ndarray) -> Colour:
     return (
         float(np.clip(colour[0] + jitter[0], 0, 255)),

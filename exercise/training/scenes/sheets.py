@@ -25,6 +25,7 @@ from exercise.training.scenes.paint import (
     handwriting,
     ink_outline,
     linear_ramp,
+    pick_colour,
     pick_ink,
     rotated,
     texture_noise,
@@ -137,13 +138,7 @@ def sheet_colour(rng: np.random.Generator, kind: str) -> Colour:
         palette = CARD_COLOURS
     else:
         palette = PAPER_WHITES
-    base = palette[int(rng.integers(0, len(palette)))]
-    shift = rng.uniform(-6, 6, 3)
-    return (
-        float(np.clip(base[0] + shift[0], 0, 255)),
-        float(np.clip(base[1] + shift[1], 0, 255)),
-        float(np.clip(base[2] + shift[2], 0, 255)),
-    )
+    return pick_colour(rng, palette, 6.0)
 
 
 def decorate(rng: np.random.Generator, kind: str, bgr: np.ndarray, px_per_cm: float) -> None:

@@ -17,6 +17,7 @@ from exercise.training.scenes.paint import (
     Colour,
     flat_colour,
     grey3,
+    pick_colour,
     print_text,
     profile_length,
     profile_picture,
@@ -62,14 +63,8 @@ WOOD_COLOURS: Tuple[Colour, ...] = (
 
 
 def pick(rng: np.random.Generator, colours: Sequence[Colour], spread: float = 12.0) -> Colour:
-    """One of ``colours``, shifted a little per channel."""
-    base = colours[int(rng.integers(0, len(colours)))]
-    shift = rng.uniform(-spread, spread, 3)
-    return (
-        float(np.clip(base[0] + shift[0], 0, 255)),
-        float(np.clip(base[1] + shift[1], 0, 255)),
-        float(np.clip(base[2] + shift[2], 0, 255)),
-    )
+    """One of ``colours``, shifted a little per channel (a little more than a hand's colour)."""
+    return pick_colour(rng, colours, spread)
 
 
 def two_tone(field: np.ndarray, first: Colour, second: Colour) -> np.ndarray:

@@ -16,9 +16,9 @@ import numpy as np
 from exercise.training.scenes import printed, surfaces
 from exercise.training.scenes.compose import everyday_camera, hold_up, room_light
 from exercise.training.scenes.frame import FRAME_SIZE, DigitSet, SceneFrame, Written, settle
-from exercise.training.scenes.hands import SKIN_TONES, SLEEVE_COLOURS, open_hand, pick_colour
+from exercise.training.scenes.hands import SKIN_TONES, SLEEVE_COLOURS, open_hand
 from exercise.training.scenes.optics import capture
-from exercise.training.scenes.paint import cast_shadow, multiply, paste, warp_flat
+from exercise.training.scenes.paint import cast_shadow, multiply, paste, pick_colour, warp_flat
 from exercise.training.scenes.sheets import make_sheet, pose, write_digits
 
 FAMILY = "wall"
