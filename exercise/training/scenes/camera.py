@@ -31,7 +31,8 @@ from exercise.training.scenes.optics import SHOT_SHARE, Capture, capture, glare,
 from exercise.training.scenes.sheets import Sheet, make_sheet, pose, write_digits
 
 FAMILY = "camera"
-DIGIT_CONDITIONS: Tuple[str, ...] = (
+#: The capture conditions frames with digits and empty frames both get (listed once, in order).
+CAPTURE_CONDITIONS: Tuple[str, ...] = (
     "glare",
     "low_light",
     "motion_blur",
@@ -39,6 +40,9 @@ DIGIT_CONDITIONS: Tuple[str, ...] = (
     "colour_cast",
     "heavy_jpeg",
     "flicker_bands",
+)
+DIGIT_CONDITIONS: Tuple[str, ...] = (
+    *CAPTURE_CONDITIONS,
     "overexposed",
     "sensor_noise",
     "pencil",
@@ -46,16 +50,7 @@ DIGIT_CONDITIONS: Tuple[str, ...] = (
     "small_digits",
     "everything",
 )
-EMPTY_CONDITIONS: Tuple[str, ...] = (
-    "glare",
-    "low_light",
-    "motion_blur",
-    "defocus",
-    "colour_cast",
-    "heavy_jpeg",
-    "flicker_bands",
-    "everything",
-)
+EMPTY_CONDITIONS: Tuple[str, ...] = (*CAPTURE_CONDITIONS, "everything")
 DIGIT_COUNTS = (0.6, 0.25, 0.15)
 DIGIT_HEIGHT = (0.1, 0.4)
 SMALL_DIGIT_HEIGHT = (0.05, 0.09)
