@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 import cv2
-from benchmarks.webcam_frames import WebcamFrame, generate
 
+from benchmarks.webcam_frames import WebcamFrame, generate
 from exercise.brain.events import ConsoleLine, ConsoleStream, DigitShown
 from exercise.cli import main
 from exercise.commands.run import TerminalView
