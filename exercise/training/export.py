@@ -16,7 +16,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 import onnx
@@ -43,19 +43,17 @@ class _WithSoftmax(torch.nn.Module):
         return torch.softmax(self.net(x), dim=1)
 
 
-def to_onnx_bytes(
-    net: torch.nn.Module, normalization: str, metadata: Optional[Dict[str, str]] = None
-) -> bytes:
-    """The serialised ONNX model for ``net`` (in eval mode) with softmax and metadata."""
-    wrapped = _WithSoftmax(net.cpu().eval()).eval()
+def export_graph(module: torch.nn.Module, input_shape: Tuple[int, ...], producer: str) -> onnx.ModelProto:
+    """``module`` (in eval mode) as an ONNX graph, not yet checked: input ``input`` of
+    ``input_shape`` with a symbolic batch, output ``output``, OPSET and at most MAX_IR_VERSION."""
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         # The TorchScript exporter announces its deprecation on every call; it is the one
         # that needs no onnxscript and writes a plain opset-17 graph.
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            wrapped,
-            (torch.zeros(1, 1, 28, 28),),
+            module,
+            (torch.zeros(*input_shape),),
             buffer,  # type: ignore[arg-type]  # file objects work; the stub says paths only
             input_names=["input"],
             output_names=["output"],
@@ -66,7 +64,15 @@ def to_onnx_bytes(
         )
     model = onnx.load_from_string(buffer.getvalue())
     model.ir_version = min(model.ir_version, MAX_IR_VERSION)
-    model.producer_name = "digit-classifier train"
+    model.producer_name = producer
+    return model
+
+
+def to_onnx_bytes(
+    net: torch.nn.Module, normalization: str, metadata: Optional[Dict[str, str]] = None
+) -> bytes:
+    """The serialised ONNX model for ``net`` (in eval mode) with softmax and metadata."""
+    model = export_graph(_WithSoftmax(net.cpu().eval()).eval(), (1, 1, 28, 28), "digit-classifier train")
     props = {NORMALIZATION_KEY: normalization, **(metadata or {})}
     del model.metadata_props[:]
     for key, value in props.items():

@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import hashlib
-import io
 import json
 import math
 import shutil
@@ -49,7 +48,6 @@ import statistics
 import subprocess
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -64,6 +62,7 @@ from tqdm import tqdm
 from exercise.gate import GATE_PATH, THRESHOLD_KEY, HandwritingGate
 from exercise.preprocess import Candidate, find_candidates
 from exercise.training import nondigits, scenes
+from exercise.training.export import export_graph
 
 # --- settings ---------------------------------------------------------------------------------
 #: A candidate is the written digit when their boxes overlap this much (as bench_pipeline).
@@ -551,10 +550,6 @@ def rejection_at_target(scores: np.ndarray, digit: np.ndarray) -> Tuple[float, f
 
 # --- export ---------------------------------------------------------------------------------------------
 
-#: Same as exercise/training/export.py: onnxruntime 1.19 (Python 3.8) runs it.
-OPSET = 17
-MAX_IR_VERSION = 9
-
 
 class _WithSigmoid(nn.Module):
     def __init__(self, net: nn.Module) -> None:
@@ -569,23 +564,8 @@ def to_onnx_bytes(net: nn.Module) -> bytes:
     """The gate as ONNX: ``input`` [N,2,28,28] -> ``output`` [N,1] probability, weights in float16."""
     import onnx
 
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
-        torch.onnx.export(
-            _WithSigmoid(net.cpu().eval()).eval(),
-            (torch.zeros(1, 2, SIDE, SIDE),),
-            buffer,  # type: ignore[arg-type]  # file objects work; the stub says paths only
-            input_names=["input"],
-            output_names=["output"],
-            dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-            opset_version=OPSET,
-            do_constant_folding=True,
-            dynamo=False,
-        )
-    model = onnx.load_from_string(buffer.getvalue())
-    model.ir_version = min(model.ir_version, MAX_IR_VERSION)
-    model.producer_name = "digit-classifier train-gate"
+    gate = _WithSigmoid(net.cpu().eval()).eval()
+    model = export_graph(gate, (1, 2, SIDE, SIDE), "digit-classifier train-gate")
     store_weights_as_float16(model)
     onnx.checker.check_model(model, full_check=True)
     return model.SerializeToString()
