@@ -51,6 +51,8 @@ WORK_MAX_SIDE = 640
 #: Smaller images (an MNIST-sized crop, a thumbnail) are enlarged to this longer side, so
 #: the detection and background images still have a few pixels per stroke.
 WORK_MIN_SIDE = 200
+#: ...but never by more than this: a 5-pixel image holds no digit worth inventing pixels for.
+WORK_MAX_ENLARGE = 8.0
 #: A frame is a drawing (the page's pad, a rendered image), not a camera's view, when
 #: this share of its border pixels have exactly one grey level: a camera's sensor noise
 #: never allows it (at most a third on generated webcam frames), a pad's paper always
@@ -116,8 +118,8 @@ SURROUND_PADDING_FRACTION = 0.2
 CROWD_NEIGHBOURS = 6
 CROWD_RADIUS = 2.0
 CROWD_HEIGHT_RATIO = 0.6
-#: At most this many marks per polarity are measured sharp, the largest first: the
-#: cost of a frame stays bounded whatever clutter is in view.
+#: At most this many marks per polarity are measured sharp, those standing clearest of
+#: other ink first: the cost of a frame stays bounded whatever clutter is in view.
 MAX_SIGHTINGS = 8
 #: Pixels sampled to find the grey level most of a box has (a few thousand give the
 #: median to within a grey level, at any digit size).
@@ -235,7 +237,7 @@ def shrink_factor(shape: Tuple[int, ...], max_side: int = WORK_MAX_SIDE) -> floa
 def work_factor(shape: Tuple[int, ...]) -> float:
     """The scale of the working image: shrunk to WORK_MAX_SIDE, or enlarged to WORK_MIN_SIDE."""
     longer = max(shape[0], shape[1])
-    return max(shrink_factor(shape), min(WORK_MIN_SIDE / float(longer), 8.0))
+    return max(shrink_factor(shape), min(WORK_MIN_SIDE / float(longer), WORK_MAX_ENLARGE))
 
 
 def to_working_size(image: np.ndarray, factor: float) -> np.ndarray:
