@@ -21,7 +21,7 @@ threshold travels with the weights, in the ONNX metadata key ``threshold``, beca
 chosen for those weights: a retrained gate brings its own.
 
 Runtime only (numpy and onnxruntime, Python 3.8); it imports nothing else of the exercise
-but its exceptions, so :mod:`exercise.preprocess` can import it.
+but its exceptions and session options, so :mod:`exercise.preprocess` can import it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import numpy as np
 import onnxruntime as ort
 
 from exercise.exceptions import ModelError, ModelFormatError, ModelShapeError
+from exercise.sessions import session_options
 
 #: The bundled gate, produced by ``digit-classifier train-gate --install`` (docs/gate-card.md).
 GATE_PATH = Path(__file__).resolve().parent / "assets" / "handwriting_gate.onnx"
@@ -184,15 +185,8 @@ def _input_batch(image28s: np.ndarray, contexts: np.ndarray) -> np.ndarray:
 
 
 def _open_session(data: bytes, label: str) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    # A frame has a handful of candidates: one thread, and no spinning between frames (an
-    # idle spinning pool kept a core busy in the exercise's model session, see model.py).
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-    options.log_severity_level = 3
+    # A frame has a handful of candidates: one thread (see exercise.sessions).
+    options = session_options(1)
     try:
         return ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own Exception subclasses

@@ -40,6 +40,7 @@ from exercise.exceptions import (
     ModelTooLargeError,
 )
 from exercise.preprocess import Scaling
+from exercise.sessions import session_options
 
 #: Upload and file size limit for models.
 MAX_MODEL_BYTES = 100 * 1000 * 1000
@@ -279,15 +280,7 @@ def _refuse_known_non_onnx(data: bytes, label: str) -> None:
 
 
 def _open_session(data: bytes, label: str, threads: int) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = max(1, int(threads))
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    # Idle onnxruntime threads spin-wait by default: with a brain running at 30 Hz that
-    # kept a core busy between calls. Without spinning they sleep until the next run.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-    options.log_severity_level = 3  # errors only: warnings become our own messages or none
+    options = session_options(threads)
     try:
         return ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own Exception subclasses, one per status
