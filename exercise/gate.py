@@ -26,7 +26,6 @@ but its exceptions and session options, so :mod:`exercise.preprocess` can import
 
 from __future__ import annotations
 
-import math
 import threading
 from pathlib import Path
 from typing import Dict, List, Optional, Protocol, Sequence, TypeVar, Union
@@ -35,12 +34,12 @@ import numpy as np
 import onnxruntime as ort
 
 from exercise.exceptions import ModelError, ModelFormatError, ModelShapeError
-from exercise.sessions import session_options
+from exercise.sessions import THRESHOLD_KEY, open_session, read_threshold
+
+__all__ = ["GATE_PATH", "THRESHOLD_KEY", "HandwritingGate", "accepts", "handwriting_scores", "load_gate"]
 
 #: The bundled gate, produced by ``digit-classifier train-gate --install`` (docs/gate-card.md).
 GATE_PATH = Path(__file__).resolve().parent / "assets" / "handwriting_gate.onnx"
-#: ONNX metadata key holding the acceptance threshold (a probability, 0..1).
-THRESHOLD_KEY = "threshold"
 SIDE = 28
 #: The gate's input: image28 and context28 stacked as two channels.
 CHANNELS = 2
@@ -105,9 +104,9 @@ class HandwritingGate:
             ) from None
         except OSError as exc:
             raise ModelError(f"cannot read {path}: {exc.strerror or exc}", source=label) from exc
-        session = _open_session(data, label)
+        session = open_session(data, label)
         _check_signature(session, label)
-        threshold = _read_threshold(session, label)
+        threshold = read_threshold(session, label, "digit-classifier train-gate")
         gate = cls(session, threshold, str(path))
         gate._probe(label)
         return gate
@@ -184,15 +183,6 @@ def _input_batch(image28s: np.ndarray, contexts: np.ndarray) -> np.ndarray:
     return batch
 
 
-def _open_session(data: bytes, label: str) -> ort.InferenceSession:
-    # A frame has a handful of candidates: one thread (see exercise.sessions).
-    options = session_options(1)
-    try:
-        return ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises its own Exception subclasses
-        raise ModelFormatError(f"not an ONNX model onnxruntime can load ({exc})", source=label) from exc
-
-
 def _check_signature(session: ort.InferenceSession, label: str) -> None:
     inputs, outputs = session.get_inputs(), session.get_outputs()
     if len(inputs) != 1 or len(outputs) != 1:
@@ -211,28 +201,10 @@ def _check_signature(session: ort.InferenceSession, label: str) -> None:
         )
 
 
-def _read_threshold(session: ort.InferenceSession, label: str) -> float:
-    metadata = session.get_modelmeta().custom_metadata_map or {}
-    raw = metadata.get(THRESHOLD_KEY)
-    if raw is None:
-        raise ModelFormatError(
-            f"no '{THRESHOLD_KEY}' in its metadata; export gates with digit-classifier train-gate",
-            source=label,
-        )
-    try:
-        threshold = float(raw)
-    except ValueError:
-        threshold = math.nan
-    if not 0.0 <= threshold <= 1.0:  # also false for NaN
-        raise ModelFormatError(
-            f"metadata '{THRESHOLD_KEY}' is {raw!r}, expected a probability between 0 and 1", source=label
-        )
-    return threshold
-
-
 # --- the process-wide gate -----------------------------------------------------------------------
 
 _loaded: Dict[Path, HandwritingGate] = {}
+_BUNDLED = GATE_PATH.resolve()
 _lock = threading.Lock()
 
 
@@ -243,7 +215,8 @@ def load_gate(path: Optional[Union[str, Path]] = None) -> HandwritingGate:
         ModelError: see :meth:`HandwritingGate.load` (a failed load is not cached: the next
             call tries again, so installing the file fixes a running process).
     """
-    key = Path(path or GATE_PATH).resolve()
+    # The bundled file is looked up without touching the disk: this runs on every frame.
+    key = _BUNDLED if path is None else Path(path).resolve()
     with _lock:
         gate = _loaded.get(key)
         if gate is None:

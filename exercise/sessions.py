@@ -1,13 +1,22 @@
-"""How the exercise opens every onnxruntime session: the student's model and the gate.
+"""How the exercise opens every onnxruntime session: the student's model, the detector and the gate.
 
-Both run a few images per frame in a loop at up to 30 Hz, so they share one recipe: few
-threads, no spin-waiting between calls, errors only in the log. This module imports
-nothing of the exercise, so any module may use it without an import cycle.
+All run once or a few times per frame in a loop at up to 30 Hz, so they share one recipe:
+few threads, no spin-waiting between calls, errors only in the log. The project's own
+networks (the detector and the gate) also share how they are opened and how the threshold
+they were exported with is read. This module imports only the exercise's exceptions, so
+any module may use it without an import cycle.
 """
 
 from __future__ import annotations
 
+import math
+
 import onnxruntime as ort
+
+from exercise.exceptions import ModelFormatError
+
+#: ONNX metadata key holding a bundled network's threshold (a probability, 0..1).
+THRESHOLD_KEY = "threshold"
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:
@@ -22,3 +31,38 @@ def session_options(threads: int = 1) -> ort.SessionOptions:
     options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     options.log_severity_level = 3  # errors only: warnings become our own messages or none
     return options
+
+
+def open_session(data: bytes, label: str) -> ort.InferenceSession:
+    """A one-thread session of a serialised ONNX model.
+
+    Raises:
+        ModelFormatError: onnxruntime cannot load it.
+    """
+    try:
+        return ort.InferenceSession(data, sess_options=session_options(1), providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own Exception subclasses
+        raise ModelFormatError(f"not an ONNX model onnxruntime can load ({exc})", source=label) from exc
+
+
+def read_threshold(session: ort.InferenceSession, label: str, trainer: str) -> float:
+    """The probability in the model's ``threshold`` metadata (set by the ``trainer`` command).
+
+    Raises:
+        ModelFormatError: none there, or not a number between 0 and 1.
+    """
+    metadata = session.get_modelmeta().custom_metadata_map or {}
+    raw = metadata.get(THRESHOLD_KEY)
+    if raw is None:
+        raise ModelFormatError(
+            f"no '{THRESHOLD_KEY}' in its metadata; export it with {trainer}", source=label
+        )
+    try:
+        threshold = float(raw)
+    except ValueError:
+        threshold = math.nan
+    if not 0.0 <= threshold <= 1.0:  # also false for NaN
+        raise ModelFormatError(
+            f"metadata '{THRESHOLD_KEY}' is {raw!r}, expected a probability between 0 and 1", source=label
+        )
+    return threshold

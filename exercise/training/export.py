@@ -43,9 +43,13 @@ class _WithSoftmax(torch.nn.Module):
         return torch.softmax(self.net(x), dim=1)
 
 
-def export_graph(module: torch.nn.Module, input_shape: Tuple[int, ...], producer: str) -> onnx.ModelProto:
+def export_graph(
+    module: torch.nn.Module, input_shape: Tuple[int, ...], producer: str, any_size: bool = False
+) -> onnx.ModelProto:
     """``module`` (in eval mode) as an ONNX graph, not yet checked: input ``input`` of
-    ``input_shape`` with a symbolic batch, output ``output``, OPSET and at most MAX_IR_VERSION."""
+    ``input_shape`` with a symbolic batch (and symbolic height and width if ``any_size``),
+    output ``output``, OPSET and at most MAX_IR_VERSION."""
+    axes = {0: "batch", 2: "height", 3: "width"} if any_size else {0: "batch"}
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         # The TorchScript exporter announces its deprecation on every call; it is the one
@@ -57,7 +61,7 @@ def export_graph(module: torch.nn.Module, input_shape: Tuple[int, ...], producer
             buffer,  # type: ignore[arg-type]  # file objects work; the stub says paths only
             input_names=["input"],
             output_names=["output"],
-            dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+            dynamic_axes={"input": axes, "output": axes},
             opset_version=OPSET,
             do_constant_folding=True,
             dynamo=False,

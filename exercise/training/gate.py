@@ -39,13 +39,11 @@ that decides, from what :func:`exercise.preprocess.find_candidates` really produ
 from __future__ import annotations
 
 import argparse
-import datetime
 import hashlib
 import json
 import math
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -61,7 +59,7 @@ from tqdm import tqdm
 
 from exercise.gate import GATE_PATH, THRESHOLD_KEY, HandwritingGate
 from exercise.preprocess import Candidate, find_candidates
-from exercise.training import nondigits, scenes
+from exercise.training import nondigits, provenance, scenes
 from exercise.training.export import export_graph
 
 # --- settings ---------------------------------------------------------------------------------
@@ -85,6 +83,8 @@ SAME_BOX_IOU = 0.9
 MINING_VERSION = 1
 #: The side of the network's two input images (exercise/gate.py's contract).
 SIDE = 28
+#: Options every file's ``command`` metadata names, default or not.
+ALWAYS_RECORDED = ("out", "frames", "epochs", "seed", "data")
 
 Box = Tuple[int, int, int, int]
 Rng = np.random.Generator
@@ -249,6 +249,7 @@ def mine_split(
 
 def fingerprint(frames: int, data_dir: Path) -> Dict[str, Any]:
     """What the mined candidates depend on: when any of it changes, the cache is stale."""
+    import exercise.detector
     import exercise.preprocess
 
     def digest(paths: Sequence[Path]) -> str:
@@ -261,7 +262,13 @@ def fingerprint(frames: int, data_dir: Path) -> Dict[str, Any]:
         "mining_version": MINING_VERSION,
         "frames": frames,
         "data_dir": str(data_dir),
-        "finder": digest([Path(exercise.preprocess.__file__)]),
+        "finder": digest(
+            [
+                Path(exercise.preprocess.__file__),
+                Path(exercise.detector.__file__),
+                exercise.detector.DETECTOR_PATH,
+            ]
+        ),
         "scenes": digest(list(Path(scenes.__file__).parent.glob("*.py"))),
         "drawing": digest([Path(nondigits.__file__)]),
     }
@@ -638,45 +645,12 @@ def time_gate(
     return statistics.median(times), float(np.percentile(times, 95))
 
 
-def git_commit() -> str:
-    """The checkout's commit (with ``+dirty`` if files differ), or ``unknown``."""
-    root = Path(__file__).resolve().parents[2]
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-        return commit + ("+dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 def command_line(args: argparse.Namespace) -> str:
-    """The ``digit-classifier train-gate`` command that reproduces this run: the options that
-    shape the gate always, the others when they differ from their defaults."""
+    """The ``digit-classifier train-gate`` command that reproduces this run."""
     from exercise.commands.train_gate import add_gate_arguments
 
-    defaults = vars(add_gate_arguments(argparse.ArgumentParser()).parse_args([]))
-    parts = ["digit-classifier train-gate"]
-    for name in ("out", "frames", "epochs", "seed", "data", "batch_size", "lr"):
-        value = getattr(args, name)
-        if value is not None and (
-            name in ("out", "frames", "epochs", "seed", "data") or value != defaults[name]
-        ):
-            parts.append(f"--{name.replace('_', '-')} {value}")
-    parts += [flag for flag, on in (("--dry-run", args.dry_run), ("--install", args.install)) if on]
-    return " ".join(parts)
+    parser = add_gate_arguments(argparse.ArgumentParser())
+    return provenance.command_line("digit-classifier train-gate", args, parser, ALWAYS_RECORDED)
 
 
 # --- main ---------------------------------------------------------------------------------------------
@@ -784,13 +758,13 @@ def main(argv: Optional[List[str]] = None, args: Optional[argparse.Namespace] = 
     val_rows = family_rows(val, val_scores, threshold, sources)
     held_rows = family_rows(held_out, held_scores, threshold, sources)[:-1]
 
-    trained_at = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    trained_at = provenance.now()
     command = command_line(args)
     metadata = {
         THRESHOLD_KEY: f"{threshold:.6f}",
         "command": command,
         "date": trained_at,
-        "commit": git_commit(),
+        "commit": provenance.git_commit(),
         "keep_target": f"{KEEP_TARGET}",
         "val_digits_kept": f"{val_rows[-1].kept / max(val_rows[-1].digits, 1):.4f}",
         "val_non_digits_rejected": f"{val_rows[-1].rejected / max(val_rows[-1].others, 1):.4f}",
