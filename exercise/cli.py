@@ -16,7 +16,18 @@ from exercise import __version__
 from exercise.exceptions import ExerciseError
 
 #: Subcommand modules under exercise.commands, in the order ``--help`` lists them.
-COMMANDS = ["serve", "run", "predict", "check", "evaluate", "train", "train_gate", "export", "plot"]
+COMMANDS = [
+    "serve",
+    "run",
+    "predict",
+    "check",
+    "evaluate",
+    "train",
+    "train_gate",
+    "train_detector",
+    "export",
+    "plot",
+]
 
 
 class _Parser(argparse.ArgumentParser):
