@@ -9,7 +9,8 @@ Prints:
 
 1. per-stage cost on one core, median and p95 in ms: grab (the demo camera's frame
    composition, or desk scenes when there is no demo camera), find + normalise
-   (exercise.preprocess), inference (exercise.model.DigitModel, or a plain onnxruntime
+   (exercise.preprocess, with its CPU time and, measured apart, the digit detector's share
+   of it), inference (exercise.model.DigitModel, or a plain onnxruntime
    session), annotate, JPEG encode (quality 80);
 2. accuracy on the scene families of exercise.training.scenes (``--count`` frames of each,
    MNIST test digits): the tuning families together and the held-out family apart;
@@ -35,7 +36,8 @@ import numpy as np
 
 from benchmarks.tables import MATCH_IOU, Box, iou, pct, print_table
 from exercise.annotate import annotate
-from exercise.preprocess import Scaling, preprocess
+from exercise.detector import load_detector
+from exercise.preprocess import Scaling, preprocess, working_image
 from exercise.training.scenes import FAMILIES, HELD_OUT, MNIST_DIR, DigitSet, SceneFrame, generate, load_mnist
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "exercise" / "assets" / "default_model.onnx"
@@ -147,12 +149,18 @@ def time_stages(
         annotated = time.perf_counter()
         ok, _ = cv2.imencode(".jpg", shown, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         encoded = time.perf_counter()
+        # Once more, the detector alone on the same working image, to show its share.
+        grey = working_image(frame)[0]
+        detector_began = time.perf_counter()
+        load_detector().detect(grey)
+        detector_ms = (time.perf_counter() - detector_began) * 1e3
         if index < 10:  # warm-up: first calls allocate
             continue
         times["grab"].append((grabbed - start) * 1e3)
         times["find + normalise"].append((found - grabbed) * 1e3)
         # CPU time of this thread: what the stage costs even when other processes share the core.
         times["  (its CPU time)"].append(cpu * 1e3)
+        times["  (the detector alone)"].append(detector_ms)
         times["inference"].append((inferred - found) * 1e3)
         times["annotate"].append((annotated - inferred) * 1e3)
         times["JPEG encode q80"].append((encoded - annotated) * 1e3)

@@ -45,7 +45,7 @@ import gzip
 import socket
 import struct
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -53,6 +53,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from exercise.cameras import demo_assets
+from exercise.idx import read_idx
 from exercise.training.scenes import MNIST_DIR
 
 
@@ -311,3 +312,32 @@ def digit_model_path(tmp_path: Path, digit_model_bytes: bytes) -> Path:
     path = tmp_path / "digits.onnx"
     path.write_bytes(digit_model_bytes)
     return path
+
+
+# --- camera-like pictures of handwriting ------------------------------------------------
+
+
+def surface(grey: int, seed: int) -> np.ndarray:
+    """A 640x480 BGR frame of an even surface, with a light gradient and sensor noise."""
+    rng = np.random.default_rng(seed)
+    ramp = np.linspace(0.92, 1.0, 640, dtype=np.float32)[None, :, None]
+    image = np.full((480, 640, 3), float(grey), np.float32) * ramp
+    image += rng.normal(0, 2.0, image.shape).astype(np.float32)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def write_mnist(frame: np.ndarray, digit28: np.ndarray, x: int, y: int, height: int, ink: int = 35) -> None:
+    """An MNIST digit written in dark ink, its 28x28 square ``height * 1.4`` px wide at (x, y)."""
+    side = int(height * 28 / 20)
+    alpha = cv2.resize(digit28.astype(np.float32) / 255.0, (side, side), interpolation=cv2.INTER_CUBIC)
+    alpha = cv2.GaussianBlur(np.clip(alpha, 0, 1), (0, 0), 0.8)[:, :, None]
+    region = frame[y : y + side, x : x + side].astype(np.float32)
+    frame[y : y + side, x : x + side] = (region * (1 - alpha) + ink * alpha).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def mnist_test_digits(mnist_dir: Path) -> List[np.ndarray]:
+    """The first MNIST test image of each digit 0-9."""
+    images = read_idx(mnist_dir / "t10k-images-idx3-ubyte.gz")
+    labels = read_idx(mnist_dir / "t10k-labels-idx1-ubyte.gz")
+    return [images[int(np.flatnonzero(labels == d)[0])] for d in range(10)]

@@ -16,47 +16,41 @@ import pytest
 
 from exercise import gate as G
 from exercise.exceptions import ModelError, ModelFormatError, ModelShapeError
-from exercise.idx import read_idx
-from exercise.preprocess import Candidate, find_candidates
-from tests.conftest import build_onnx_model
-
-# --- pictures ---------------------------------------------------------------------------------------
-
-
-def surface(grey: int, seed: int) -> np.ndarray:
-    """A 640x480 BGR frame of an even surface, with a light gradient and sensor noise."""
-    rng = np.random.default_rng(seed)
-    ramp = np.linspace(0.92, 1.0, 640, dtype=np.float32)[None, :, None]
-    image = np.full((480, 640, 3), float(grey), np.float32) * ramp
-    image += rng.normal(0, 2.0, image.shape).astype(np.float32)
-    return np.clip(image, 0, 255).astype(np.uint8)
+from exercise.preprocess import (
+    Candidate,
+    context_patch,
+    find_candidates,
+    measure_ink,
+    mnist_image,
+    working_image,
+)
+from tests.conftest import build_onnx_model, surface, write_mnist
 
 
-def write_mnist(frame: np.ndarray, digit28: np.ndarray, x: int, y: int, height: int, ink: int = 35) -> None:
-    """An MNIST digit written in dark ink, its 28x28 square ``height * 1.4`` px wide at (x, y)."""
-    side = int(height * 28 / 20)
-    alpha = cv2.resize(digit28.astype(np.float32) / 255.0, (side, side), interpolation=cv2.INTER_CUBIC)
-    alpha = cv2.GaussianBlur(np.clip(alpha, 0, 1), (0, 0), 0.8)[:, :, None]
-    region = frame[y : y + side, x : x + side].astype(np.float32)
-    frame[y : y + side, x : x + side] = (region * (1 - alpha) + ink * alpha).astype(np.uint8)
-
-
-def candidates_of(frame: np.ndarray) -> List[Candidate]:
-    found = find_candidates(frame)
-    assert found, "find_candidates found nothing: the picture no longer tests the gate"
+def marks_at(frame: np.ndarray, boxes: List[Tuple[int, int, int, int]]) -> List[Candidate]:
+    """The candidates the exercise would hand the gate had its detector boxed these marks
+    (the shipped detector already turns most non-digits away; the gate must too)."""
+    grey, factor, margin = working_image(frame)
+    assert factor == 1.0 and margin == 0
+    found = []
+    for box in boxes:
+        blob = measure_ink(grey, box)
+        assert blob is not None, f"no ink measured at {box}: the picture no longer tests the gate"
+        found.append(
+            Candidate(blob.box, mnist_image(blob), context_patch(grey, blob.box, blob.light_ink), False)
+        )
     return found
+
+
+def ink_boxes(frame: np.ndarray, darker_than: int = 100) -> List[Tuple[int, int, int, int]]:
+    """The boxes of the connected dark marks of a frame."""
+    ink = (frame.min(axis=2) < darker_than).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink)
+    return [tuple(int(v) for v in stats[i, :4]) for i in range(1, count) if stats[i, 4] > 50]  # type: ignore[misc]
 
 
 def verdicts(found: List[Candidate]) -> np.ndarray:
     return G.accepts(np.stack([c.image28 for c in found]), np.stack([c.context28 for c in found]))
-
-
-@pytest.fixture(scope="module")
-def mnist_test_digits(mnist_dir: Path) -> List[np.ndarray]:
-    """The first MNIST test image of each digit 0-9."""
-    images = read_idx(mnist_dir / "t10k-images-idx3-ubyte.gz")
-    labels = read_idx(mnist_dir / "t10k-labels-idx1-ubyte.gz")
-    return [images[int(np.flatnonzero(labels == d)[0])] for d in range(10)]
 
 
 # --- the shipped gate ---------------------------------------------------------------------------------
@@ -90,7 +84,7 @@ def test_handwritten_mnist_digits_on_paper_pass(mnist_test_digits: List[np.ndarr
         write_mnist(frame, image, 230, 120, 160)
         ink = np.argwhere(frame.min(axis=2) < 150)
         (top, left), (bottom, right) = ink.min(axis=0), ink.max(axis=0)
-        found = best_match(candidates_of(frame), (left, top, right - left + 1, bottom - top + 1))
+        found = best_match(find_candidates(frame), (left, top, right - left + 1, bottom - top + 1))
         scores.append(float(G.handwriting_scores(found.image28, found.context28)[0]))
     assert min(scores) >= G.load_gate().threshold, scores
 
@@ -98,14 +92,7 @@ def test_handwritten_mnist_digits_on_paper_pass(mnist_test_digits: List[np.ndarr
 def test_a_pen_lying_across_the_view_is_rejected() -> None:
     frame = surface(190, seed=1)
     cv2.line(frame, (150, 100), (450, 380), (40, 40, 40), 14, cv2.LINE_AA)
-    assert not verdicts(candidates_of(frame)).any()
-
-
-def test_a_card_on_a_dark_desk_is_rejected() -> None:
-    frame = surface(90, seed=3)
-    corners = cv2.boxPoints(((320, 240), (300, 190), 20)).astype(np.int32)
-    cv2.fillConvexPoly(frame, corners, (235, 235, 235), cv2.LINE_AA)
-    assert not verdicts(candidates_of(frame)).any()
+    assert not verdicts(marks_at(frame, ink_boxes(frame))).any()
 
 
 def test_printed_digits_are_rejected() -> None:
@@ -114,8 +101,8 @@ def test_printed_digits_are_rejected() -> None:
         cv2.putText(
             frame, text, (90, 150 + 130 * row), cv2.FONT_HERSHEY_DUPLEX, 3.0, (30, 30, 30), 6, cv2.LINE_AA
         )
-    found = candidates_of(frame)
-    assert len(found) >= 5
+    found = marks_at(frame, ink_boxes(frame))
+    assert len(found) >= 9
     assert verdicts(found).mean() <= 0.2
 
 
@@ -123,7 +110,7 @@ def test_keep_returns_the_accepted_candidates_in_order(mnist_test_digits: List[n
     frame = surface(232, seed=3)
     write_mnist(frame, mnist_test_digits[4], 30, 140, 150)
     cv2.line(frame, (300, 100), (600, 380), (40, 40, 40), 14, cv2.LINE_AA)
-    found = find_candidates(frame)
+    found = marks_at(frame, ink_boxes(frame))
     kept = G.load_gate().keep(found)
     assert kept and all(c.box[0] + c.box[2] < 300 for c in kept)
     assert [c.box for c in kept] == [c.box for c, ok in zip(found, verdicts(found)) if ok]
