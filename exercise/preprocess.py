@@ -84,8 +84,6 @@ MIN_INNER_SHARE = 0.3
 LONG_LINE_FRACTION = 0.85
 #: How wide an erased line is drawn, in working pixels.
 LINE_WIDTH = 3
-
-
 #: Below this contrast (of the digit's own, 0..1) the normalised image is pure black
 #: (paper grain, JPEG noise).
 INK_FLOOR = 0.10
@@ -306,7 +304,12 @@ def measure_ink(grey: np.ndarray, box: Box) -> Optional[InkBlob]:
         return None
     otsu, _ = cv2.threshold(inner, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     mask = (inner > max(otsu, MIN_INK_CONTRAST)).astype(np.uint8)
-    pieces = digit_pieces(mask, (box[0] - bx, box[1] - by, box[2], box[3]))
+    # The detector's box in the mask's coordinates, cut to the mask (it may reach past the frame).
+    left, top = max(0, box[0] - bx), max(0, box[1] - by)
+    right, bottom = min(bw, box[0] + box[2] - bx), min(bh, box[1] + box[3] - by)
+    if right <= left or bottom <= top:
+        return None
+    pieces = digit_pieces(mask, (left, top, right - left, bottom - top))
     if pieces is None:
         return None
     tx, ty, tw, th = cv2.boundingRect(pieces)

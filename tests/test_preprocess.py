@@ -462,3 +462,12 @@ def test_mnist_digits_on_a_webcam_like_frame_are_all_found(mnist_dir: Path) -> N
         false += frame.empty and len(candidates) > 0
     assert found >= total - 1, (found, total)
     assert false <= 1
+
+
+def test_a_detected_box_reaching_past_the_frame_is_cut_to_it() -> None:
+    grey = np.full((120, 160), 220, np.uint8)
+    cv2.line(grey, (6, 10), (6, 60), 30, 4)  # a "1" against the left edge
+    blob = P.measure_ink(grey, (-20, -10, 40, 80))
+    assert blob is not None
+    x, y, w, h = blob.box
+    assert x <= 5 and w <= 10 and 8 <= y <= 12 and 46 <= h <= 56
