@@ -59,6 +59,19 @@ def add_detector_arguments(parser: argparse.ArgumentParser) -> argparse.Argument
         "--threads", type=int, default=2, help="CPU threads for PyTorch (default: %(default)s)"
     )
     parser.add_argument(
+        "--zoom-in",
+        type=float,
+        default=3.0,
+        metavar="X",
+        help="training frames are seen from 0.55 up to X times nearer: X=3 shows digits filling "
+        "the view (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--init",
+        metavar="PT",
+        help="start from these weights (a detector.pt of an earlier run) instead of random ones: fine-tuning",
+    )
+    parser.add_argument(
         "--checkpoint",
         metavar="PT",
         help="skip training: take these weights (a detector.pt of an earlier run) and only pick the "

@@ -56,8 +56,8 @@ KEEP_TARGET = 0.97
 MIN_THRESHOLD = 0.2
 #: A detection matches a digit when their boxes overlap at least this much (IoU).
 MATCH_IOU = 0.3
-#: Zoom of the training augmentation, as a log-uniform range of scales.
-ZOOM = (0.55, 1.7)
+#: The training augmentation zooms out down to this scale (digits far away)...
+ZOOM_OUT = 0.55
 #: Share of scene frames shown inverted (light strokes on dark ground: chalk, a black pad).
 INVERT_SHARE = 0.1
 DRAWERS = tuple(nondigits.DRAWERS)
@@ -242,10 +242,10 @@ class DetectorNet(nn.Module):
 # --- 3. augmentation and targets -------------------------------------------------------------------
 
 
-def zoomed(rng: Rng, sample: Sample) -> Sample:
-    """The sample seen nearer or farther (digits of every size), its boxes moved along;
-    boxes the view cuts become ignored."""
-    scale = float(np.exp(rng.uniform(np.log(ZOOM[0]), np.log(ZOOM[1]))))
+def zoomed(rng: Rng, sample: Sample, zoom_in: float) -> Sample:
+    """The sample seen nearer or farther (digits of every size), scales log-uniform from
+    ZOOM_OUT to ``zoom_in``, its boxes moved along; boxes the view cuts become ignored."""
+    scale = float(np.exp(rng.uniform(np.log(ZOOM_OUT), np.log(zoom_in))))
     window_w, window_h = WIDTH / scale, HEIGHT / scale
     left = rng.uniform(min(0.0, WIDTH - window_w), max(0.0, WIDTH - window_w))
     top = rng.uniform(min(0.0, HEIGHT - window_h), max(0.0, HEIGHT - window_h))
@@ -304,11 +304,13 @@ def targets(sample: Sample) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     return heat, regression, weights
 
 
-def to_batch(rng: Rng, samples: Sequence[Sample], augment: bool) -> Tuple[torch.Tensor, ...]:
+def to_batch(rng: Rng, samples: Sequence[Sample], zoom_in: Optional[float]) -> Tuple[torch.Tensor, ...]:
+    """Inputs and targets of ``samples``, augmented (zoomed up to ``zoom_in``, some
+    inverted) unless ``zoom_in`` is None."""
     images, heats, regressions, weights = [], [], [], []
     for sample in samples:
-        if augment:
-            sample = zoomed(rng, sample)
+        if zoom_in is not None:
+            sample = zoomed(rng, sample, zoom_in)
             if rng.random() < INVERT_SHARE and sample.source != "pad":
                 sample = Sample(255 - sample.image, sample.boxes, sample.ignore, sample.source)
         heat, regression, weight = targets(sample)
@@ -350,6 +352,7 @@ def train_epoch(
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     rng: Rng,
     batch_size: int,
+    zoom_in: float,
     label: str,
 ) -> float:
     """One pass over the shuffled samples, augmented afresh; the mean loss."""
@@ -359,7 +362,7 @@ def train_epoch(
     starts = range(0, max(1, len(order) - batch_size + 1), batch_size)
     for start in tqdm(starts, desc=label, leave=False, disable=not sys.stderr.isatty()):
         x, heat, regression, weights = to_batch(
-            rng, [samples[i] for i in order[start : start + batch_size]], True
+            rng, [samples[i] for i in order[start : start + batch_size]], zoom_in
         )
         optimiser.zero_grad()
         loss = loss_of(net(x), heat, regression, weights)
@@ -477,7 +480,8 @@ def train_all(
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=args.lr, total_steps=steps)
     for epoch in range(1, epochs + 1):
         began = time.perf_counter()
-        loss = train_epoch(net, train, optimiser, scheduler, rng, args.batch_size, f"epoch {epoch}/{epochs}")
+        label = f"epoch {epoch}/{epochs}"
+        loss = train_epoch(net, train, optimiser, scheduler, rng, args.batch_size, args.zoom_in, label)
         digit_scores, empty_scores = best_match_scores(val, outputs_of(net, val))
         threshold = pick_threshold(digit_scores)
         print(
@@ -516,6 +520,8 @@ def main(argv: Optional[List[str]] = None, args: Optional[argparse.Namespace] = 
     frames = 60 if args.dry_run else args.frames
     epochs = 1 if args.dry_run else args.epochs
     net = DetectorNet()
+    if args.init:
+        net.load_state_dict(torch.load(args.init, map_location="cpu"))
     if args.checkpoint:
         # Weights already trained: only the threshold, the report and the export are redone.
         net.load_state_dict(torch.load(args.checkpoint, map_location="cpu"))
