@@ -1,8 +1,9 @@
-"""Pictures of things that are not handwritten digits, for training the handwriting gate.
+"""Pictures of things that are not handwritten digits, for training the detector and the gate.
 
-:mod:`exercise.training.gate` draws these into frames and keeps whatever
-:func:`exercise.preprocess.find_candidates` makes of them as the gate's negatives: the
-things that made the pipeline read a digit where nobody wrote one.
+:mod:`exercise.training.detector` paints these into its training frames, and
+:mod:`exercise.training.gate` keeps whatever :func:`exercise.preprocess.find_candidates`
+makes of them as the gate's negatives: the things that made the pipeline read a digit
+where nobody wrote one.
 
 * one drawer per kind of non-digit (:data:`DRAWERS`): straight lines and bars (pens,
   cables, rulers, edges), corners (cards, sheets, frames), blobs (coins, rings, stains),
