@@ -35,8 +35,8 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from exercise.exceptions import ModelError, ModelFormatError, ModelShapeError
-from exercise.sessions import THRESHOLD_KEY, open_session, read_threshold
+from exercise.exceptions import ModelFormatError, ModelShapeError
+from exercise.sessions import THRESHOLD_KEY, BundledNetwork, open_bundled
 
 __all__ = [
     "DETECTOR_PATH",
@@ -65,6 +65,13 @@ STRIDE = 8
 OUTPUTS = 5
 #: A detector is a few hundred kB; anything far larger is not one of ours.
 MAX_DETECTOR_BYTES = 10 * 1000 * 1000
+NETWORK = BundledNetwork(
+    "digit detector",
+    MAX_DETECTOR_BYTES,
+    "make detector-model",
+    "digit-classifier train-detector",
+    "docs/detector-card.md",
+)
 #: Largest log size accepted from the network (e^5 x STRIDE is beyond any input).
 MAX_LOG_SIZE = 5.0
 
@@ -183,26 +190,9 @@ class DigitDetector:
             ModelShapeError: input or output not those of a detector.
         """
         path = Path(path)
-        label = path.name
-        try:
-            if path.stat().st_size > MAX_DETECTOR_BYTES:
-                raise ModelFormatError(
-                    f"{path} is {path.stat().st_size:,} bytes; a digit detector is a few hundred kB",
-                    source=label,
-                )
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ModelError(
-                f"no digit detector at {path}; build it with `make detector-model` "
-                "(digit-classifier train-detector --install, see docs/detector-card.md)",
-                source=label,
-            ) from None
-        except OSError as exc:
-            raise ModelError(f"cannot read {path}: {exc.strerror or exc}", source=label) from exc
-        session = open_session(data, label)
-        threshold = read_threshold(session, label, "digit-classifier train-detector")
+        session, threshold = open_bundled(path, NETWORK)
         detector = cls(session, threshold, str(path))
-        detector._probe(label)
+        detector._probe(path.name)
         return detector
 
     def raw(self, grey: np.ndarray, size: Tuple[int, int] = INPUT_SIZE) -> Tuple[np.ndarray, float]:

@@ -33,8 +33,8 @@ from typing import Dict, List, Optional, Protocol, Sequence, TypeVar, Union
 import numpy as np
 import onnxruntime as ort
 
-from exercise.exceptions import ModelError, ModelFormatError, ModelShapeError
-from exercise.sessions import THRESHOLD_KEY, open_session, read_threshold
+from exercise.exceptions import ModelFormatError, ModelShapeError
+from exercise.sessions import THRESHOLD_KEY, BundledNetwork, open_bundled
 
 __all__ = ["GATE_PATH", "THRESHOLD_KEY", "HandwritingGate", "accepts", "handwriting_scores", "load_gate"]
 
@@ -45,6 +45,9 @@ SIDE = 28
 CHANNELS = 2
 #: A gate is a few tens of kB; anything far larger is not one of ours.
 MAX_GATE_BYTES = 10 * 1000 * 1000
+NETWORK = BundledNetwork(
+    "handwriting gate", MAX_GATE_BYTES, "make gate-model", "digit-classifier train-gate", "docs/gate-card.md"
+)
 
 
 class _HasImages(Protocol):
@@ -88,27 +91,10 @@ class HandwritingGate:
             ModelShapeError: inputs or outputs not those of a gate.
         """
         path = Path(path)
-        label = path.name
-        try:
-            if path.stat().st_size > MAX_GATE_BYTES:
-                raise ModelFormatError(
-                    f"{path} is {path.stat().st_size:,} bytes; a handwriting gate is a few tens of kB",
-                    source=label,
-                )
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ModelError(
-                f"no handwriting gate at {path}; build it with `make gate-model` "
-                "(digit-classifier train-gate --install, see docs/gate-card.md)",
-                source=label,
-            ) from None
-        except OSError as exc:
-            raise ModelError(f"cannot read {path}: {exc.strerror or exc}", source=label) from exc
-        session = open_session(data, label)
-        _check_signature(session, label)
-        threshold = read_threshold(session, label, "digit-classifier train-gate")
+        session, threshold = open_bundled(path, NETWORK)
+        _check_signature(session, path.name)
         gate = cls(session, threshold, str(path))
-        gate._probe(label)
+        gate._probe(path.name)
         return gate
 
     def scores(self, image28s: np.ndarray, contexts: np.ndarray) -> np.ndarray:

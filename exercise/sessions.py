@@ -10,10 +10,13 @@ any module may use it without an import cycle.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Tuple
 
 import onnxruntime as ort
 
-from exercise.exceptions import ModelFormatError
+from exercise.exceptions import ModelError, ModelFormatError
 
 #: ONNX metadata key holding a bundled network's threshold (a probability, 0..1).
 THRESHOLD_KEY = "threshold"
@@ -66,3 +69,46 @@ def read_threshold(session: ort.InferenceSession, label: str, trainer: str) -> f
             f"metadata '{THRESHOLD_KEY}' is {raw!r}, expected a probability between 0 and 1", source=label
         )
     return threshold
+
+
+@dataclass(frozen=True)
+class BundledNetwork:
+    """What the messages about one of the project's own networks say."""
+
+    #: What it is, for messages: "digit detector".
+    name: str
+    #: Files far larger than this are not one of ours.
+    max_bytes: int
+    #: How it is made: "make detector-model".
+    make: str
+    #: The command that trains and exports it: "digit-classifier train-detector".
+    trainer: str
+    #: Its model card: "docs/detector-card.md".
+    card: str
+
+
+def open_bundled(path: Path, network: BundledNetwork) -> Tuple[ort.InferenceSession, float]:
+    """The session of one of the project's own networks and the threshold it was exported with.
+
+    Raises:
+        ModelError: the file is missing or unreadable (a checkout without it: ``network.make``).
+        ModelFormatError: too large, not an ONNX model onnxruntime can load, or no usable threshold.
+    """
+    label = path.name
+    try:
+        size = path.stat().st_size
+        if size > network.max_bytes:
+            raise ModelFormatError(
+                f"{path} is {size:,} bytes; a {network.name} is at most {network.max_bytes:,}", source=label
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(
+            f"no {network.name} at {path}; build it with `{network.make}` "
+            f"({network.trainer} --install, see {network.card})",
+            source=label,
+        ) from None
+    except OSError as exc:
+        raise ModelError(f"cannot read {path}: {exc.strerror or exc}", source=label) from exc
+    session = open_session(data, label)
+    return session, read_threshold(session, label, network.trainer)
