@@ -25,13 +25,13 @@ def add_detector_arguments(parser: argparse.ArgumentParser) -> argparse.Argument
     parser.add_argument(
         "--frames",
         type=int,
-        default=10000,
+        default=12000,
         metavar="N",
         help="training frames: scenes of the tuning families (some with non-digits painted in), "
         "plain grounds with non-digits, pad drawings; a sixth as many for validation "
         "(default: %(default)s)",
     )
-    parser.add_argument("--epochs", type=int, default=10, help="epochs to train (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=12, help="epochs to train (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=32, help="frames per batch (default: %(default)s)")
     parser.add_argument(
         "--lr",
@@ -61,10 +61,10 @@ def add_detector_arguments(parser: argparse.ArgumentParser) -> argparse.Argument
     parser.add_argument(
         "--zoom-in",
         type=float,
-        default=3.0,
+        default=1.7,
         metavar="X",
-        help="training frames are seen from 0.55 up to X times nearer: X=3 shows digits filling "
-        "the view (default: %(default)s)",
+        help="training frames are seen from 0.55 up to X times nearer (default: %(default)s; 3 also "
+        "shows digits filling the view)",
     )
     parser.add_argument(
         "--init",
