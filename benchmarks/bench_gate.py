@@ -35,17 +35,11 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from benchmarks.tables import MATCH_IOU, Box, iou, pct, print_table
+from benchmarks.tables import MATCH_IOU, iou, pct, print_table
 from exercise.gate import GATE_PATH, HandwritingGate
 from exercise.preprocess import Candidate, find_candidates
 from exercise.training import scenes
-
-
-def on_partial(box: Box, partial: Box) -> bool:
-    """(Part of) a digit the frame cuts or covers: matches it, or lies mostly inside it."""
-    w = max(0, min(box[0] + box[2], partial[0] + partial[2]) - max(box[0], partial[0]))
-    h = max(0, min(box[1] + box[3], partial[1] + partial[3]) - max(box[1], partial[1]))
-    return iou(box, partial) >= MATCH_IOU or w * h >= 0.5 * max(box[2] * box[3], 1)
+from exercise.training.scoring import on_partial
 
 
 @dataclass

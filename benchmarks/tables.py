@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from typing import Sequence, Tuple
 
-#: A found box is the written digit's when they overlap this much (intersection over union).
-MATCH_IOU = 0.3
+from exercise.training.scoring import MATCH_IOU, iou
+
+__all__ = ["MATCH_IOU", "Box", "iou", "pct", "print_table"]
+
 Box = Tuple[int, int, int, int]  # x, y, w, h
-
-
-def iou(a: Box, b: Box) -> float:
-    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    w = max(0, min(ax1, bx1) - max(a[0], b[0]))
-    h = max(0, min(ay1, by1) - max(a[1], b[1]))
-    inter = w * h
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union else 0.0
 
 
 def pct(part: int, whole: int) -> str:

@@ -34,6 +34,7 @@ from exercise.preprocess import stroke_width, working_image
 from exercise.training import nondigits, scenes
 from exercise.training.export import export_graph
 from exercise.training.provenance import provenance
+from exercise.training.scoring import MATCH_IOU, iou, threshold_keeping
 
 Box = Tuple[int, int, int, int]
 Rng = np.random.Generator
@@ -54,8 +55,6 @@ CHUNK = 40
 KEEP_TARGET = 0.97
 #: The threshold is never lower than this, whatever the digits allow.
 MIN_THRESHOLD = 0.2
-#: A detection matches a digit when their boxes overlap at least this much (IoU).
-MATCH_IOU = 0.3
 #: The training augmentation zooms out down to this scale (digits far away)...
 ZOOM_OUT = 0.55
 #: Share of scene frames shown inverted (light strokes on dark ground: chalk, a black pad).
@@ -390,15 +389,6 @@ def outputs_of(net: nn.Module, samples: Sequence[Sample], batch_size: int = 64) 
 # --- 5. threshold and report -----------------------------------------------------------------------
 
 
-def iou(a: Box, b: Box) -> float:
-    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    inter = width * height
-    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
-
-
 def best_match_scores(samples: Sequence[Sample], outputs: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """(for each digit, the best score of a detection on it; for each empty frame, its best
     score anywhere not on an ignored digit)."""
@@ -424,9 +414,7 @@ def pick_threshold(digit_scores: np.ndarray, keep: float = KEEP_TARGET) -> float
     not a digit, the handwriting gate mostly turns away; a digit it misses is lost."""
     if not len(digit_scores):
         return MIN_THRESHOLD
-    needed = int(math.ceil(keep * len(digit_scores) - 1e-9))
-    ranked = np.sort(digit_scores)
-    return float(max(MIN_THRESHOLD, ranked[len(ranked) - max(1, needed)]))
+    return max(MIN_THRESHOLD, threshold_keeping(digit_scores, keep))
 
 
 def report(samples: Sequence[Sample], outputs: np.ndarray, threshold: float) -> List[str]:

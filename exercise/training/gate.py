@@ -61,10 +61,9 @@ from exercise.gate import GATE_PATH, THRESHOLD_KEY, HandwritingGate
 from exercise.preprocess import Candidate, find_candidates
 from exercise.training import nondigits, provenance, scenes
 from exercise.training.export import export_graph
+from exercise.training.scoring import MATCH_IOU, iou, on_partial, threshold_keeping
 
 # --- settings ---------------------------------------------------------------------------------
-#: A candidate is the written digit when their boxes overlap this much (as bench_pipeline).
-MATCH_IOU = 0.3
 #: Share of validation digits the threshold must let through.
 KEEP_TARGET = 0.995
 #: Scene seeds of each split: training, validation and the held-out report share no frame,
@@ -130,28 +129,6 @@ def drawn_into(rng: Rng, frame: Frame, kind: str) -> Frame:
 
 
 # --- mining ------------------------------------------------------------------------------------------
-
-
-def iou(a: Box, b: Box) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    w = min(ax + aw, bx + bw) - max(ax, bx)
-    h = min(ay + ah, by + bh) - max(ay, by)
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    return inter / float(aw * ah + bw * bh - inter)
-
-
-def on_partial(box: Box, partial: Box) -> bool:
-    """Whether a candidate is (part of) a digit the frame cuts or covers: it overlaps that
-    digit's box as a match would, or lies mostly inside it."""
-    x, y, w, h = box
-    px, py, pw, ph = partial
-    inter_w = min(x + w, px + pw) - max(x, px)
-    inter_h = min(y + h, py + ph) - max(y, py)
-    inside = max(0, inter_w) * max(0, inter_h) / float(max(w * h, 1))
-    return iou(box, partial) >= MATCH_IOU or inside >= 0.5
 
 
 @dataclass
@@ -470,12 +447,8 @@ def predict(net: nn.Module, inputs: torch.Tensor, batch_size: int = 4096) -> np.
 
 
 def pick_threshold(digit_scores: np.ndarray, keep: float = KEEP_TARGET) -> float:
-    """The highest threshold that lets at least ``keep`` of the digits through (score >= it)."""
-    if len(digit_scores) == 0:
-        return 0.5
-    ordered = np.sort(digit_scores)
-    allowed = int(np.floor((1.0 - keep) * len(ordered) + 1e-9))  # digits that may fall below
-    return float(ordered[allowed])
+    """The highest threshold that lets at least ``keep`` of the digits through (0.5 if none)."""
+    return threshold_keeping(digit_scores, keep) if len(digit_scores) else 0.5
 
 
 @dataclass

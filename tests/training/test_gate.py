@@ -54,14 +54,6 @@ def test_threshold_keeps_at_least_the_target_share_of_digits() -> None:
     assert (scores > threshold).mean() < 0.995
 
 
-def test_iou_and_partial_digits() -> None:
-    assert training_gate.iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
-    assert training_gate.iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
-    # A candidate on the visible half of a cut digit counts on neither side.
-    assert training_gate.on_partial((0, 0, 10, 10), (0, 0, 10, 40))
-    assert not training_gate.on_partial((0, 0, 10, 10), (8, 8, 40, 40))
-
-
 def test_train_gate_help_works_without_importing_torch() -> None:
     code = (
         "import sys, exercise.cli as c\n"
