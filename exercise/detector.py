@@ -29,7 +29,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -45,6 +45,7 @@ __all__ = [
     "DigitDetector",
     "decode",
     "load_detector",
+    "strongest_apart",
     "to_input",
 ]
 
@@ -57,7 +58,7 @@ INPUT_SIZE = (320, 240)
 #: one held at arm's length (a quarter of the cost). The network halves its input four
 #: times, so both sides are multiples of 16.
 SCALES = (INPUT_SIZE, (160, 128))
-#: Two detections sharing more than this fraction of the smaller box are one digit.
+#: Two boxes sharing this fraction of the smaller one or more are one digit seen twice.
 SAME_DIGIT_OVERLAP = 0.5
 #: Input pixels per output cell.
 STRIDE = 8
@@ -154,13 +155,20 @@ def overlap(a: Box, b: Box) -> float:
     return width * height / float(max(1, min(a[2] * a[3], b[2] * b[3])))
 
 
+def strongest_apart(boxes: Sequence[Box], scores: Sequence[float]) -> List[int]:
+    """Indices of the boxes left, best first, when of any two that are one digit (sharing
+    SAME_DIGIT_OVERLAP or more of the smaller box) the one with the lower score goes."""
+    kept: List[int] = []
+    for index in sorted(range(len(boxes)), key=lambda i: -scores[i]):
+        if all(overlap(boxes[index], boxes[k]) < SAME_DIGIT_OVERLAP for k in kept):
+            kept.append(index)
+    return kept
+
+
 def distinct(detections: List[Detection]) -> List[Detection]:
     """The detections left when, of any two that are one digit, the lower score goes; best first."""
-    kept: List[Detection] = []
-    for detection in sorted(detections, key=lambda d: -d.score):
-        if all(overlap(detection.box, other.box) <= SAME_DIGIT_OVERLAP for other in kept):
-            kept.append(detection)
-    return kept
+    kept = strongest_apart([d.box for d in detections], [d.score for d in detections])
+    return [detections[i] for i in kept]
 
 
 class DigitDetector:

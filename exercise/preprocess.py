@@ -37,7 +37,7 @@ from typing import List, Optional, Tuple
 import cv2
 import numpy as np
 
-from exercise.detector import load_detector, overlap
+from exercise.detector import load_detector, strongest_apart
 from exercise.exceptions import ImageError
 from exercise.gate import load_gate
 
@@ -102,8 +102,6 @@ STROKE_TOLERANCE = 1.35
 STROKE_WORK_FACTOR = 4
 
 # --- what the handwriting gate sees around a candidate ------------------------------------
-#: Two candidates are one digit seen twice when their boxes share this fraction of the smaller one.
-SAME_MARK_OVERLAP = 0.5
 #: The context patch is a square this many times the digit's longer side, centred on it:
 #: enough to show the paper around a stroke, or the wall and card around a cable.
 CONTEXT_SCALE = 2.0
@@ -532,11 +530,7 @@ def find_candidates(frame: np.ndarray) -> List[Candidate]:
 def best_readings(candidates: List[Candidate], scores: List[float]) -> List[Candidate]:
     """The candidates left when, of any two that are one mark seen twice, the one with
     the lower score goes; order kept."""
-    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
-    kept: List[int] = []
-    for index in order:
-        if all(overlap(candidates[index].box, candidates[k].box) < SAME_MARK_OVERLAP for k in kept):
-            kept.append(index)
+    kept = strongest_apart([c.box for c in candidates], scores)
     return [candidates[i] for i in sorted(kept)]
 
 
