@@ -95,23 +95,28 @@ def fit_factor(shape: Tuple[int, ...], size: Tuple[int, int] = INPUT_SIZE) -> fl
     return min(width / float(shape[1]), height / float(shape[0]))
 
 
-def to_input(grey: np.ndarray, size: Tuple[int, int] = INPUT_SIZE) -> Tuple[np.ndarray, float]:
-    """A grey uint8 image as the detector's ``[1,1,height,width]`` input of ``size``, and
-    the scale used.
+def fitted(grey: np.ndarray, size: Tuple[int, int] = INPUT_SIZE) -> Tuple[np.ndarray, float]:
+    """A grey uint8 image fitted into ``size`` (width, height), aspect kept, and the scale used.
 
-    The image is fitted into ``size``, aspect kept, and the rest filled by repeating its
-    right and bottom edges, which looks like more of the same ground, not a new edge.
+    The rest is filled by repeating the image's right and bottom edges, which looks like
+    more of the same ground, not a new edge.
     """
     factor = fit_factor(grey.shape, size)
     width, height = size
-    size = (
+    inner = (
         min(width, max(1, round(grey.shape[1] * factor))),
         min(height, max(1, round(grey.shape[0] * factor))),
     )
     interpolation = cv2.INTER_AREA if factor < 1.0 else cv2.INTER_LINEAR
-    fitted = cv2.resize(grey, size, interpolation=interpolation)
-    filled = cv2.copyMakeBorder(fitted, 0, height - size[1], 0, width - size[0], cv2.BORDER_REPLICATE)
-    return (filled.astype(np.float32) * np.float32(1.0 / 255.0))[None, None], factor
+    image = cv2.resize(grey, inner, interpolation=interpolation)
+    return cv2.copyMakeBorder(image, 0, height - inner[1], 0, width - inner[0], cv2.BORDER_REPLICATE), factor
+
+
+def to_input(grey: np.ndarray, size: Tuple[int, int] = INPUT_SIZE) -> Tuple[np.ndarray, float]:
+    """A grey uint8 image as the detector's ``[1,1,height,width]`` input of ``size``
+    (:func:`fitted`, / 255), and the scale used."""
+    image, factor = fitted(grey, size)
+    return (image.astype(np.float32) * np.float32(1.0 / 255.0))[None, None], factor
 
 
 def decode(output: np.ndarray, threshold: float, factor: float = 1.0) -> List[Detection]:

@@ -82,7 +82,7 @@ def as_sample(image: np.ndarray, boxes: Sequence[Box], ignore: Sequence[Box], so
     """A frame as the runtime would give it to the detector (working size, plain margin,
     fitted into the input), its boxes moved along."""
     grey, factor, margin = working_image(image)
-    tensor, fit = runtime.to_input(grey)
+    pixels, fit = runtime.fitted(grey)
     scale = factor * fit
     offset = margin * fit
 
@@ -95,7 +95,6 @@ def as_sample(image: np.ndarray, boxes: Sequence[Box], ignore: Sequence[Box], so
             max(1, int(round(h * scale))),
         )
 
-    pixels = np.clip(tensor[0, 0] * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return Sample(pixels, [moved(b) for b in boxes], [moved(b) for b in ignore], source)
 
 
