@@ -9,6 +9,7 @@ that a score on it tells whether what was tuned on the others generalises:
 * ``clutter``: a table with cards, sticky notes, tape, photos and printed matter with printed digits
 * ``lines``: pens, pencils, cables, rulers and long straight edges across the frame and the sheet
 * ``camera``: ordinary scenes through bad capture: glare, low light, blur, casts, JPEG, pencil
+* ``people``: a person's face and shoulders at a laptop's webcam, a room behind, a sheet or card held up
 * ``room``: a person in a room holding up a sheet or card (held out)
 
 Every family yields frames with 1-3 digits and empty frames of the same kind of scene
@@ -30,7 +31,7 @@ from typing import Dict, Iterator, Optional, Tuple
 import numpy as np
 
 from exercise.idx import load_split
-from exercise.training.scenes import camera, clutter, desk, lines, room, wall
+from exercise.training.scenes import camera, clutter, desk, lines, people, room, wall
 from exercise.training.scenes.frame import (
     FRAME_SIZE,
     Box,
@@ -67,6 +68,7 @@ _MODULES: Dict[str, Family] = {
     "clutter": clutter,
     "lines": lines,
     "camera": camera,
+    "people": people,
     "room": room,
 }
 FAMILIES: Tuple[str, ...] = tuple(_MODULES)
