@@ -111,6 +111,13 @@ class ImageError(ExerciseError):
         return f"{self.source}: {self.reason}"
 
 
+class ImageTooLargeError(ImageError):
+    """An image whose header declares more pixels than the exercise decodes: a
+    decompression bomb, or a photo far larger than any camera frame."""
+
+    code = "image_too_large"
+
+
 class DatasetError(ExerciseError):
     """IDX data that is missing, truncated or not what was expected."""
 

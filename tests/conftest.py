@@ -44,6 +44,7 @@ from __future__ import annotations
 import gzip
 import socket
 import struct
+import zlib
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -241,6 +242,23 @@ def build_digit_model(*, metadata: Optional[Dict[str, str]] = None) -> bytes:
 
 
 # --- MNIST-format files -----------------------------------------------------------------------
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A real, valid PNG of ``width`` x ``height`` black grey pixels: a few hundred kB that
+    decode to ``width * height`` bytes (a decompression bomb when that is huge)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    squeeze = zlib.compressobj(9)
+    rows = bytes(1 + width) * min(height, 1000)  # filter byte 0 + a row of zeros
+    pixels = [squeeze.compress(rows) for _ in range(height // 1000)]
+    pixels.append(squeeze.compress(bytes(1 + width) * (height % 1000)) + squeeze.flush())
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(pixels)) + chunk(b"IEND", b"")
+    )
 
 
 def idx_bytes(array: np.ndarray, type_code: int = 0x08) -> bytes:

@@ -6,8 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from exercise.exceptions import ImageError
-from exercise.images import decode_image, read_image
+from exercise.exceptions import ImageError, ImageTooLargeError
+from exercise.images import declared_size, decode_image, read_image
+from tests.conftest import png_bomb
 
 
 def _encode(image: np.ndarray, ext: str = ".png") -> bytes:
@@ -87,3 +88,26 @@ def test_jpeg_exif_orientation_is_applied():
     rotated = decode_image(_with_exif_orientation(_encode(wide, ".jpg"), 6))
     assert rotated.shape == (20, 10, 3)
     assert decode_image(_with_exif_orientation(_encode(wide, ".jpg"), 1)).shape == (10, 20, 3)
+
+
+@pytest.mark.parametrize("ext", [".png", ".jpg", ".bmp", ".webp", ".tiff"])
+def test_declared_size_is_read_from_the_header(ext):
+    image = np.zeros((37, 53, 3), np.uint8)
+    assert declared_size(_encode(image, ext)) == (53, 37)
+
+
+def test_declared_size_of_unknown_or_cut_headers_is_none():
+    assert declared_size(b"this is not an image") is None
+    assert declared_size(_encode(np.zeros((9, 9), np.uint8))[:20]) is None
+
+
+def test_a_decompression_bomb_is_refused_from_its_header():
+    bomb = png_bomb(20000, 20000)
+    assert len(bomb) < 1_000_000
+    with pytest.raises(ImageTooLargeError, match="20000 x 20000 pixels .* over the 40 Mpx limit"):
+        decode_image(bomb, "bomb.png")
+
+
+def test_a_twelve_megapixel_photo_still_decodes():
+    photo = decode_image(png_bomb(4000, 3000), "phone.png")
+    assert photo.shape == (3000, 4000, 3)

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from exercise.exceptions import ExerciseError, ImageError, ModelError
+from exercise.exceptions import ExerciseError, ImageError, ImageTooLargeError, ModelError
 from exercise.images import decode_image
 from exercise.model import MAX_MODEL_BYTES, DigitModel
 from exercise.reading import read_digits
@@ -112,6 +112,8 @@ def build_routes(exercise: Exercise) -> List[Route]:
             return JSONResponse(await run_in_threadpool(digit_answer, model, image))
         except BodyTooLarge as exc:
             return error_response(413, "too_large", f"image over the {exc.limit // 1_000_000} MB limit")
+        except ImageTooLargeError as exc:
+            return error_response(413, exc.code, str(exc))
         except ImageError as exc:
             return error_response(400, exc.code, str(exc))
 

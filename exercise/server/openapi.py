@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from exercise import __version__
+from exercise.images import MAX_IMAGE_PIXELS
 
 _ERROR = {
     "description": "An error the client can act on",
@@ -81,7 +82,8 @@ OPENAPI: Dict[str, Any] = {
             "post": {
                 "summary": "Read the most prominent handwritten digit in an image",
                 "description": "PNG or JPEG (dark on light or light on dark, e.g. the drawing canvas), "
-                "as the raw body or multipart field 'file'. At most 10 MB.",
+                "as the raw body or multipart field 'file'. At most 10 MB and "
+                f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels (413 beyond either).",
                 "requestBody": _UPLOAD_BODY,
                 "responses": {
                     "200": _json(

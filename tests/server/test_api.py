@@ -15,7 +15,7 @@ import pytest
 from benchmarks.webcam_frames import generate, load_mnist_test
 from exercise.model import DEFAULT_MODEL_PATH
 from server.helpers import of_type, raw_http, receive_until
-from tests.conftest import build_onnx_model, draw_digit
+from tests.conftest import build_onnx_model, draw_digit, png_bomb
 
 
 def multipart(field: str, filename: str, data: bytes):
@@ -82,6 +82,17 @@ def test_digit_refuses_garbage_and_oversize(server):
     assert raw_http((host, port), announced) == 413  # refused before reading the body
     streamed = f"POST /api/digit HTTP/1.1\r\nHost: {host}:{port}\r\nTransfer-Encoding: chunked"
     assert raw_http((host, port), streamed, [b"\x00" * 1_000_000] * 11) == 413  # counted as it came
+
+
+def test_digit_refuses_a_decompression_bomb_before_decoding_it(server):
+    status, _, body = server.request(
+        "POST", "/api/digit", png_bomb(20000, 20000), {"Content-Type": "image/png"}
+    )
+    error = json.loads(body)["error"]
+    assert status == 413 and error["code"] == "image_too_large"
+    assert "40 Mpx limit" in error["message"]
+    status, _, body = server.request("POST", "/api/digit", png(draw_digit(7)), {"Content-Type": "image/png"})
+    assert status == 200 and json.loads(body)["prediction"] == 7  # still serving
 
 
 # --- the drawing pad: MNIST digits drawn as the page's pad posts them ---------------------------
