@@ -17,6 +17,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from exercise.brain.codecheck import MAX_CODE_BYTES
 from exercise.exceptions import ExerciseError, ProtocolError
 
 PROTOCOL_VERSION = 1
@@ -26,7 +27,6 @@ MAX_TEXT_BYTES = 1024 * 1024
 MAX_BINARY_BYTES = 4 * 1024 * 1024
 #: Past this size the websocket layer itself closes the connection (1009).
 MAX_FRAME_BYTES = 16 * 1024 * 1024
-MAX_CODE_BYTES = 256 * 1024
 MAX_SPEC_CHARS = 1024
 
 FREQUENCY_RANGE = (1.0, 1000.0)
@@ -170,6 +170,8 @@ def parse_text(text: Union[str, bytes]) -> Command:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MessageError(f"not JSON: {exc}") from None
+    except RecursionError:
+        raise MessageError("not a command: JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise MessageError(f"a message must be a JSON object, not {_json_kind(data)}")
     message_id = data.get("id")
@@ -233,7 +235,15 @@ def _check_field(type_name: str, name: str, rule: str, value: Any, message_id: M
     if rule == "code":
         if not isinstance(value, str):
             raise MessageError(f"{where} must be a string, not {_json_kind(value)}", id=message_id)
-        size = len(value.encode("utf-8", "surrogatepass"))
+        try:
+            size = len(value.encode("utf-8"))
+        except UnicodeEncodeError as exc:
+            line = value.count("\n", 0, exc.start) + 1
+            raise MessageError(
+                f"{where} has a lone surrogate ({value[exc.start]!a}) on line {line}: it is not text "
+                "that can be saved or run; delete that character",
+                id=message_id,
+            ) from None
         if size > MAX_CODE_BYTES:
             raise MessageError(
                 f"{where} is {size} bytes, over the {MAX_CODE_BYTES} byte limit for brain code",
@@ -298,6 +308,8 @@ def parse_binary(data: bytes) -> BinaryMessage:
         raise MessageError(
             f"binary message of {len(data)} bytes is over the {MAX_BINARY_BYTES} byte limit", code="too_large"
         )
+    if data[:1] in (b"{", b"["):
+        raise MessageError("commands are JSON in text frames; binary frames carry only camera images")
     message = unpack_binary(data)
     if message.kind != BinaryKind.BROWSER_FRAME:
         raise MessageError(

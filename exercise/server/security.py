@@ -68,7 +68,10 @@ class AccessPolicy:
         parts = urlsplit(origin.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname or not host_header:
             return False
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:  # "http://host:abc": no page can be served from there
+            return False
         host_header = host_header.strip().lower()
         wanted_host = _host_of(host_header)
         tail = host_header.rsplit("]", 1)[-1]

@@ -270,5 +270,8 @@ def test_token_server_guards_the_api_and_sets_a_cookie(start_server):
 def test_foreign_sites_cannot_post_and_unknown_hosts_get_nothing(server):
     status, _, _ = server.request("POST", "/api/model/default", b"", {"Origin": "http://evil.example"})
     assert status == 403
+    host, port = server.exercise.address
+    status, _, _ = server.request("POST", "/api/digit", b"", {"Origin": f"http://{host}:abc"})
+    assert status == 403  # a port that is not a number is foreign, not a server error
     status, _, _ = server.request("GET", "/api/health", headers={"Host": "evil.example:7164"})
     assert status == 400

@@ -90,6 +90,10 @@ def test_syntax_error_answers_with_the_line(server):
         (b"\x01\x00\x00\x18" + b"\x00" * 20, "protocol"),
         (b"\x02\x00\x00\x18" + b"\x00" * 20 + b"\xff\xd8", "camera"),  # not the browser source
         (b"\x02" * (5 * 1024 * 1024), "too_large"),
+        ("[" * 100_000, "protocol"),  # nesting past Python's recursion limit
+        (json.dumps({"v": 1, "type": "save_code", "code": "x = 1\n\ud800"}), "protocol"),  # lone surrogate
+        (json.dumps({"v": 1, "type": "play", "code": "\ud800"}), "protocol"),
+        (json.dumps({"v": 1, "type": "ping"}).encode(), "protocol"),  # a command in a binary frame
     ],
 )
 def test_malformed_messages_get_errors_and_the_connection_stays(server, bad, code):
@@ -97,6 +101,9 @@ def test_malformed_messages_get_errors_and_the_connection_stays(server, bad, cod
         ws.send(bad)
         error, _ = receive_until(ws, of_type("error"))
         assert error["code"] == code and error["message"]
+        assert "internal" not in error["message"]
+        if isinstance(bad, bytes) and bad.startswith(b"{"):
+            assert "text frames" in error["message"]
         send(ws, type="ping", id="still-there")
         receive_until(ws, of_type("pong", id="still-there"))
 
@@ -155,6 +162,9 @@ def test_a_foreign_origin_is_refused(server):
         receive_until(ws, of_type("hello"))
     with pytest.raises(InvalidStatus):
         server.connect(origin=f"http://{host}:{port + 1}")
+    with pytest.raises(InvalidStatus) as info:
+        server.connect(origin=f"http://{host}:abc")  # not a port: refused, not a server error
+    assert info.value.response.status_code == 403
 
 
 def test_a_token_server_needs_the_token(start_server):
