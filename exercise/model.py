@@ -39,6 +39,7 @@ from exercise.exceptions import (
     ModelShapeError,
     ModelTooLargeError,
 )
+from exercise.external_data import WireError, external_tensors
 from exercise.preprocess import Scaling
 from exercise.sessions import session_options
 
@@ -261,6 +262,7 @@ def _read_source(source: Union[str, Path, bytes], label: str, max_bytes: int) ->
     if not data:
         raise ModelFormatError("the file is empty (0 bytes), expected an ONNX model", source=label)
     _refuse_known_non_onnx(data, label)
+    _refuse_external_data(data, label)
     return data
 
 
@@ -275,6 +277,23 @@ def _refuse_known_non_onnx(data: bytes, label: str) -> None:
     if data[:8] == b"\x89HDF\r\n\x1a\n":
         raise ModelFormatError(
             "this is an HDF5 file (a Keras .h5 model), not ONNX; convert it with tf2onnx first",
+            source=label,
+        )
+
+
+def _refuse_external_data(data: bytes, label: str) -> None:
+    """A model must carry its own weights: onnxruntime would look for external ones in the
+    server's working directory, reading whatever file they name."""
+    try:
+        outside = external_tensors(data)
+    except WireError:
+        return  # not protobuf at all: onnxruntime's load error says so
+    if outside:
+        name, location = outside[0]
+        raise ModelFormatError(
+            f"tensor '{name}' keeps its data in a separate file ('{location}'); upload one "
+            "self-contained .onnx file (export without external data: weights under 2 GB are "
+            "stored inline by default)",
             source=label,
         )
 

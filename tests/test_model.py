@@ -17,6 +17,7 @@ from exercise.exceptions import (
 )
 from exercise.model import DEFAULT_MODEL_PATH, DigitModel, ModelSpec, OutputKind, load_default_model
 from exercise.preprocess import Scaling
+from tests.test_external_data import external, model_reading
 
 
 def _batch(n: int, seed: int = 1) -> np.ndarray:
@@ -256,3 +257,12 @@ def test_predict_from_several_threads_gives_the_same_answers(onnx_model_bytes):
         results = list(pool.map(model.predict, batches * 4))
     for index, result in enumerate(results):
         np.testing.assert_array_equal(result, expected[index % len(batches)])
+
+
+def test_a_model_with_external_data_is_refused_and_nothing_is_read(tmp_path, monkeypatch):
+    (tmp_path / "secret.bin").write_bytes(b"SECRET" * 20)
+    monkeypatch.chdir(tmp_path)  # where onnxruntime would look for it
+    with pytest.raises(
+        ModelFormatError, match=r"tensor 'w' keeps its data in a separate file \('secret.bin'\)"
+    ):
+        DigitModel.load(model_reading(external("w", "secret.bin")), name="sneaky.onnx")

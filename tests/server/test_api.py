@@ -16,6 +16,7 @@ from benchmarks.webcam_frames import generate, load_mnist_test
 from exercise.model import DEFAULT_MODEL_PATH
 from server.helpers import of_type, raw_http, receive_until
 from tests.conftest import build_onnx_model, draw_digit, png_bomb
+from tests.test_external_data import external, model_reading
 
 
 def multipart(field: str, filename: str, data: bytes):
@@ -223,6 +224,11 @@ def test_model_upload_good_and_bad(server):
         status, _, body = server.request("POST", "/api/model?name=bad.onnx", b"not onnx at all")
         assert status == 400
         assert json.loads(body)["error"]["code"].startswith("model")
+
+        sneaky = model_reading(external("w", "pyproject.toml"))  # a file in the server's directory
+        status, _, body = server.request("POST", "/api/model?name=sneaky.onnx", sneaky)
+        error = json.loads(body)["error"]
+        assert status == 400 and error["code"] == "model_format" and "separate file" in error["message"]
         status, _, body = server.request("POST", "/api/model", build_onnx_model(classes=9))
         assert status == 400 and json.loads(body)["error"]["code"] == "model_shape"
         status, _, body = server.request("GET", "/api/model")
