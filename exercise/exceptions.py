@@ -118,6 +118,12 @@ class ImageTooLargeError(ImageError):
     code = "image_too_large"
 
 
+class StateError(ExerciseError):
+    """Something could not be written to the server's state directory (the code, a model)."""
+
+    code = "state"
+
+
 class DatasetError(ExerciseError):
     """IDX data that is missing, truncated or not what was expected."""
 

@@ -10,9 +10,6 @@ from a worker thread, never from the event loop.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +18,12 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from exercise import __version__
 from exercise.brain.events import BrainEvent, BrainState
 from exercise.cameras import CameraSource, open_camera
-from exercise.exceptions import CameraError, ModelError
+from exercise.exceptions import CameraError, ModelError, StateError
 from exercise.model import DEFAULT_MODEL_PATH, MAX_MODEL_BYTES, DigitModel, load_default_model
 from exercise.server.config import ServerConfig
+from exercise.server.state import SavedModel, StateDir
 
 #: File name of the autosaved code inside the state directory.
-CODE_FILE = "brain.py"
-MODELS_DIR = "models"
 
 
 @dataclass(frozen=True)
@@ -50,22 +46,6 @@ class SettingsChanged:
 
 ExerciseChange = Union[CodeChanged, ModelChanged, SettingsChanged]
 Listener = Callable[[Any], None]
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, str(path))
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 class _Listeners:
@@ -97,18 +77,18 @@ class Exercise:
     """Build with :meth:`open` (which starts the camera and loads the model); :meth:`close` it."""
 
     def __init__(
-        self, config: ServerConfig, camera: CameraSource, model: DigitModel, model_path: Path
+        self, config: ServerConfig, camera: CameraSource, model: DigitModel, model_path: Path, state: StateDir
     ) -> None:
         from exercise.brain.runner import BrainRunner, default_code
 
         self.config = config
-        self.state_dir = config.resolved_state_dir()
+        self.state = state
         self._lock = threading.RLock()
         self._camera = camera
         self._model = model
         self._model_path = model_path
         self._default_code = default_code()
-        self._code = self._load_code()
+        self._code = state.load_code() or self._default_code
         self._gui_fps = config.gui_fps
         self._brain_listeners = _Listeners()
         self._change_listeners = _Listeners()
@@ -132,16 +112,16 @@ class Exercise:
             CameraError: the camera spec names nothing that can be opened.
             ModelError: ``config.model`` cannot be used.
         """
+        state = StateDir(config.resolved_state_dir())
         if config.model is not None:
             model = DigitModel.load(Path(config.model))
             model_path = Path(config.model)
         else:
-            model = load_default_model()
-            model_path = DEFAULT_MODEL_PATH
+            model, model_path = _restore_model(state)
         camera = open_camera(config.camera)
         camera.start()
         try:
-            return cls(config, camera, model, model_path)
+            return cls(config, camera, model, model_path, state)
         except BaseException:
             camera.stop()
             raise
@@ -234,12 +214,23 @@ class Exercise:
     # -- commands (blocking; any thread) -----------------------------------------------
 
     def play(self, code: Optional[str] = None, origin: Optional[str] = None) -> None:
-        """Save ``code`` if given, then check and run the code. Raises BrainSyntaxError/BrainError."""
+        """Save ``code`` if given, then check and run the code.
+
+        Raises:
+            BrainSyntaxError, BrainError: the code cannot run.
+            StateError: it runs, but could not be saved.
+        """
+        unsaved: Optional[StateError] = None
         with self._lock:
             if code is not None:
-                self.save_code(code, origin)
+                try:
+                    self.save_code(code, origin)
+                except StateError as exc:
+                    unsaved = exc
             self._runner.play(self._code)
         self._changed(SettingsChanged())
+        if unsaved is not None:
+            raise unsaved
 
     def stop(self) -> None:
         with self._lock:
@@ -262,19 +253,37 @@ class Exercise:
         The template goes to every tab, the one that asked included: its ``CodeChanged``
         has no origin (``origin`` is accepted for symmetry with the other commands).
         """
+        unsaved: Optional[StateError] = None
         with self._lock:
             self._runner.stop()
-            self._store_code(self._default_code)
+            self._code = self._default_code
+            try:
+                self.state.store_code(self._default_code)
+            except StateError as exc:
+                unsaved = exc
         self._changed(CodeChanged(self._default_code, None))
         self._changed(SettingsChanged())
+        if unsaved is not None:
+            raise unsaved
 
     def save_code(self, code: str, origin: Optional[str] = None) -> None:
+        """Make ``code`` the code of every tab and keep it in the state directory.
+
+        Raises:
+            StateError: it could not be written; it is the code in use all the same.
+        """
+        unsaved: Optional[StateError] = None
         with self._lock:
-            if code == self._code:
-                self._store_code(code)  # still rewrite: the file may have been removed
-                return
-            self._store_code(code)
-        self._changed(CodeChanged(code, origin))
+            changed = code != self._code
+            self._code = code
+            try:
+                self.state.store_code(code)  # even when unchanged: the file may have been removed
+            except StateError as exc:
+                unsaved = exc
+        if changed:
+            self._changed(CodeChanged(code, origin))
+        if unsaved is not None:
+            raise unsaved
 
     def set_frequency(self, hz: float) -> None:
         with self._lock:
@@ -311,13 +320,15 @@ class Exercise:
         Returns its spec dict. Raises ModelError (the model in use is untouched).
         """
         model = DigitModel.load(data, name=name, max_bytes=MAX_MODEL_BYTES)
-        path = self.state_dir / MODELS_DIR / f"{hashlib.sha256(data).hexdigest()[:16]}.onnx"
-        if not path.exists():
-            write_atomically(path, data)
-        return self._use_model(model, path)
+        path = self.state.store_model(data, model.spec.sha256)
+        spec = self._use_model(model, path)
+        self.state.remember_model(SavedModel(path, model.spec.name))
+        return spec
 
     def use_default_model(self) -> Dict[str, Any]:
-        return self._use_model(load_default_model(), DEFAULT_MODEL_PATH)
+        spec = self._use_model(load_default_model(), DEFAULT_MODEL_PATH)
+        self.state.remember_model(None)
+        return spec
 
     def _use_model(self, model: DigitModel, path: Path) -> Dict[str, Any]:
         with self._lock:
@@ -347,20 +358,19 @@ class Exercise:
     def _changed(self, change: ExerciseChange) -> None:
         self._change_listeners.emit(change)
 
-    @property
-    def code_path(self) -> Path:
-        return self.state_dir / CODE_FILE
 
-    def _load_code(self) -> str:
+def _restore_model(state: StateDir) -> Tuple[DigitModel, Path]:
+    """The model that was in use when the server last stopped (an upload kept in the state
+    directory), or the default one, with a notice when the upload cannot be used again."""
+    saved = state.saved_model()
+    if saved is not None:
         try:
-            code = self.code_path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return self._default_code
-        return code if code.strip() else self._default_code
-
-    def _store_code(self, code: str) -> None:
-        write_atomically(self.code_path, code.encode("utf-8"))
-        self._code = code
+            return DigitModel.load(saved.path, name=saved.name), saved.path
+        except ModelError as exc:
+            state.notices.append(
+                f"the model in use, {saved.name}, cannot be loaded again ({exc.reason}); using the default"
+            )
+    return load_default_model(), DEFAULT_MODEL_PATH
 
 
 def _webcam_entry(webcam: Any) -> Dict[str, str]:

@@ -142,9 +142,7 @@ class Hub:
         self._unsubscribe.append(
             self.exercise.subscribe(lambda event: self._hop(self._on_brain_event, event))
         )
-        self._unsubscribe.append(
-            self.exercise.watch(lambda change: self._hop(self._on_change, change))
-        )
+        self._unsubscribe.append(self.exercise.watch(lambda change: self._hop(self._on_change, change)))
         self.pump.set_brain_running(self.exercise.brain_state.value == "running")
         self.pump.start()
         self._ticker = loop.create_task(self._tick())
@@ -188,7 +186,11 @@ class Hub:
         client = Client(f"c{next(self._ids)}", websocket)
         self.clients[client.id] = client
         self.pump.set_wanted(True)
-        client.send_text(p.hello_message(__version__, self._snapshot(), self.exercise.code, client.id))
+        client.send_text(
+            p.hello_message(
+                __version__, self._snapshot(), self.exercise.code, client.id, self.exercise.state.notices
+            )
+        )
         sender = asyncio.get_running_loop().create_task(client.run_sender())
         try:
             while not client.closed:

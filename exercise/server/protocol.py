@@ -334,9 +334,14 @@ def encode(message: Dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":"), allow_nan=False)
 
 
-def hello_message(server: str, state: Dict[str, Any], code: str, client: str) -> Dict[str, Any]:
-    """``client`` is this connection's id, as later ``code`` messages name it in ``origin``."""
-    return _message(ServerType.HELLO, server=server, state=state, code=code, client=client)
+def hello_message(
+    server: str, state: Dict[str, Any], code: str, client: str, notices: Sequence[str] = ()
+) -> Dict[str, Any]:
+    """``client`` is this connection's id, as later ``code`` messages name it in ``origin``;
+    ``notices`` say what the server could not restore from its state directory."""
+    return _message(
+        ServerType.HELLO, server=server, state=state, code=code, client=client, notices=list(notices)
+    )
 
 
 def state_message(state: Dict[str, Any]) -> Dict[str, Any]:

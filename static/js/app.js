@@ -35,6 +35,7 @@ class App {
     this.dirty = false; // the editor holds edits the server has not acknowledged
     this.saveTimer = null;
     this.saveIds = new Map(); // id of an unanswered save_code or play -> its type
+    this.noticesShown = new Set(); // server notices already printed in the console
     this.brainState = "stopped";
     this.cameraSpec = "";
 
@@ -165,6 +166,12 @@ class App {
       this.showSaveState("saved");
     }
     if (msg.state) this.applyState(msg.state);
+    // Notices come with every hello; a reconnect must not print them again.
+    for (const notice of msg.notices || []) {
+      if (this.noticesShown.has(notice)) continue;
+      this.noticesShown.add(notice);
+      this.console.note(notice, "error");
+    }
     this.connection.send("list_cameras");
   }
 
@@ -255,8 +262,9 @@ class App {
     const type = this.saveIds.get(msg.id);
     if (type !== undefined) {
       this.saveIds.delete(msg.id);
-      // play saves the code before checking it: a syntax error or a failed start still saved it.
-      const refused = msg.code === "protocol" || msg.code === "too_large";
+      // play saves the code before checking it: a syntax error or a failed start still saved it;
+      // a "state" error is a save that failed (the code runs, but is not kept).
+      const refused = msg.code === "protocol" || msg.code === "too_large" || msg.code === "state";
       if (type === "play" && !refused) this.saved();
       else this.showSaveState("not saved", true);
     }

@@ -116,7 +116,7 @@ def test_two_clients_see_each_others_changes(server):
         assert code["code"] == "print('from a')\n" and code["origin"] is not None
         send(b, type="set_gui_rate", fps=12, id=2)
         receive_until(a, of_type("state", gui__target_fps=12.0))
-    assert (server.exercise.state_dir / "brain.py").read_text() == "print('from a')\n"
+    assert server.exercise.state.code_path.read_text() == "print('from a')\n"
 
 
 def test_code_is_autosaved_and_survives_a_restart(start_server, tmp_path):
