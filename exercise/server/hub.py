@@ -37,8 +37,12 @@ from exercise.server.views import ViewPump
 
 log = logging.getLogger(__name__)
 
-#: Text messages a client may have waiting before the oldest are dropped.
+#: Broadcast text messages (state, code, console...) a client may have waiting before the
+#: oldest are dropped.
 MAX_PENDING_TEXT = 500
+#: Replies to a client's own commands are never dropped: with this many waiting, the server
+#: reads no more of its commands until they are sent (the client feels TCP backpressure).
+MAX_PENDING_REPLIES = 256
 #: ASGI scope extension our uvicorn protocol adds: ``{"wait": coroutine function}`` that
 #: returns once everything sent so far has left the event loop for the kernel.
 DRAIN_EXTENSION = "exercise.drain"
@@ -55,6 +59,12 @@ class Client:
         self.websocket = websocket
         self.wake = asyncio.Event()
         self.text: Deque[str] = collections.deque(maxlen=MAX_PENDING_TEXT)
+        self.replies: Deque[str] = collections.deque()
+        #: Set while fewer than MAX_PENDING_REPLIES replies wait.
+        self.reply_room = asyncio.Event()
+        self.reply_room.set()
+        #: Whether this client was told it sends commands faster than it takes replies.
+        self.warned_flooding = False
         #: Newest camera view: (jpeg, seq, captured, flags); replaced, never queued.
         self.view: Optional[Tuple[bytes, int, float, int]] = None
         self.input: Optional[bytes] = None
@@ -66,7 +76,15 @@ class Client:
         self._drained: Optional[Callable[[], Awaitable[Any]]] = drain.get("wait")
 
     def send_text(self, message: Dict[str, Any]) -> None:
+        """Queue a broadcast message (the oldest go first if the client falls far behind)."""
         self.text.append(p.encode(message))
+        self.wake.set()
+
+    def reply(self, message: Dict[str, Any]) -> None:
+        """Queue an answer to this client's own command: never dropped."""
+        self.replies.append(p.encode(message))
+        if len(self.replies) >= MAX_PENDING_REPLIES:
+            self.reply_room.clear()
         self.wake.set()
 
     def offer_view(self, view: Tuple[bytes, int, float, int]) -> None:
@@ -89,6 +107,10 @@ class Client:
             while not self.closed:
                 await self.wake.wait()
                 self.wake.clear()
+                while self.replies:
+                    await self.websocket.send_text(self.replies.popleft())
+                    if len(self.replies) < MAX_PENDING_REPLIES:
+                        self.reply_room.set()
                 while self.text:
                     await self.websocket.send_text(self.text.popleft())
                 if self.digit is not None:
@@ -113,6 +135,7 @@ class Client:
                     self.views_sent += 1
         except (WebSocketDisconnect, RuntimeError, OSError):
             self.closed = True  # the reader sees the disconnect and cleans up
+            self.reply_room.set()
 
 
 class Hub:
@@ -186,7 +209,7 @@ class Hub:
         client = Client(f"c{next(self._ids)}", websocket)
         self.clients[client.id] = client
         self.pump.set_wanted(True)
-        client.send_text(
+        client.reply(
             p.hello_message(
                 __version__, self._snapshot(), self.exercise.code, client.id, self.exercise.state.notices
             )
@@ -194,6 +217,9 @@ class Hub:
         sender = asyncio.get_running_loop().create_task(client.run_sender())
         try:
             while not client.closed:
+                if not client.reply_room.is_set():
+                    self._tell_flooding(client)
+                    await client.reply_room.wait()
                 message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     break
@@ -210,36 +236,49 @@ class Hub:
             self.pump.set_wanted(bool(self.clients))
             sender.cancel()
 
+    @staticmethod
+    def _tell_flooding(client: Client) -> None:
+        if client.warned_flooding:
+            return
+        client.warned_flooding = True
+        client.reply(
+            p.error_message(
+                "busy",
+                f"{len(client.replies)} replies are waiting to be sent to this tab: the server reads "
+                "its next commands as they go out; none is dropped",
+            )
+        )
+
     async def _on_text(self, client: Client, text: str) -> None:
         try:
             command = p.parse_text(text)
         except p.MessageError as exc:
-            client.send_text(exc.to_message())
+            client.reply(exc.to_message())
             return
         try:
             reply = await self._execute(client, command)
         except ExerciseError as exc:
-            client.send_text(p.error_from_exception(exc, command.id))
+            client.reply(p.error_from_exception(exc, command.id))
             return
         except Exception as exc:  # a bug of ours: say so, keep the connection
             log.exception("command %s failed", command.type.value)
-            client.send_text(p.error_message("internal", f"the server failed: {exc}", id=command.id))
+            client.reply(p.error_message("internal", f"the server failed: {exc}", id=command.id))
             return
         if reply is not None:
-            client.send_text(reply)
+            client.reply(reply)
         if command.id is not None and command.type is not p.ClientType.PING:
-            client.send_text(p.ack_message(command.id))
+            client.reply(p.ack_message(command.id))
 
     def _on_binary(self, client: Client, data: bytes) -> None:
         try:
             message = p.parse_binary(data)
         except p.MessageError as exc:
-            client.send_text(exc.to_message())
+            client.reply(exc.to_message())
             return
         camera = self.exercise.camera
         push = getattr(camera, "push_jpeg", None)
         if push is None:
-            client.send_text(
+            client.reply(
                 p.error_message(
                     "camera",
                     f"the camera source is {camera.spec!r}; choose 'browser' to send this page's camera",
