@@ -22,6 +22,10 @@ import numpy as np
 Send = Callable[[str, Dict[str, Any], Optional[np.ndarray]], None]
 
 GUI_FUNCTIONS = ["showImage", "showDigit", "showInput"]
+#: Largest image GUI.showImage takes (pixels): more than any camera view, and it must
+#: travel to the server whole (exercise/brain/wire.py's MAX_PAYLOAD).
+MAX_SHOWN_SIDE = 4096
+MAX_SHOWN_PIXELS = MAX_SHOWN_SIDE * MAX_SHOWN_SIDE
 
 
 class Gui:
@@ -119,6 +123,12 @@ def to_display_image(image: Any) -> np.ndarray:
         array = array[:, :, 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
         raise ValueError(f"GUI.showImage: expected an HxW or HxWx3 image, got shape {array.shape}")
+    height, width = array.shape[:2]
+    if height * width > MAX_SHOWN_PIXELS:
+        raise ValueError(
+            f"GUI.showImage: a {width}x{height} image is over the {MAX_SHOWN_PIXELS / 1e6:.1f} Mpx limit "
+            f"({MAX_SHOWN_SIDE}x{MAX_SHOWN_SIDE}); scale it down first, e.g. cv2.resize(image, (640, 480))"
+        )
     if array.ndim == 3 and array.shape[2] == 4:
         array = array[:, :, :3]
     if array.dtype != np.uint8:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from exercise.brain.gui import check_box, check_digit, check_probabilities, to_display_image, to_input_image
+from exercise.brain.gui import (
+    MAX_SHOWN_SIDE,
+    check_box,
+    check_digit,
+    check_probabilities,
+    to_display_image,
+    to_input_image,
+)
 
 
 def test_digit_checks() -> None:
@@ -44,3 +51,10 @@ def test_display_images() -> None:
         to_display_image(None)
     with pytest.raises(ValueError, match="HxW"):
         to_display_image(np.zeros((4,), np.uint8))
+
+
+def test_display_images_over_the_limit_are_refused_before_any_conversion() -> None:
+    side = MAX_SHOWN_SIDE + 1
+    with pytest.raises(ValueError, match=rf"a {side}x{side} image is over .* scale it down"):
+        to_display_image(np.broadcast_to(np.float64(0.5), (side, side, 3)))  # 400 MB if copied
+    assert to_display_image(np.zeros((MAX_SHOWN_SIDE, 2, 3), np.uint8)).shape == (MAX_SHOWN_SIDE, 2, 3)

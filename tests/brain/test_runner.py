@@ -524,3 +524,19 @@ def test_gui_rate_range(runner: BrainRunner) -> None:
     for bad in (0, 61, float("nan")):
         with pytest.raises(ValueError, match="between 1 and 60"):
             runner.set_gui_rate(bad)
+
+
+def test_a_huge_shown_image_is_refused_with_its_line(runner: BrainRunner, recorder: Recorder) -> None:
+    runner.play(code("""
+        import numpy as np
+        import GUI
+
+        huge = np.zeros((5000, 5000, 3), np.uint8)
+        while True:
+            GUI.showImage(huge)
+    """))
+    failure = recorder.wait_for(BrainFailed)
+    assert failure.message.startswith("ValueError: GUI.showImage: a 5000x5000 image is over the 16.8 Mpx")
+    assert failure.line == 6 and "garbage" not in failure.message
+    stopped(recorder)
+    _assert_usable(runner, recorder)
