@@ -309,6 +309,23 @@ def _open_session(data: bytes, label: str, threads: int) -> ort.InferenceSession
 def _explain_load_failure(message: str) -> str:
     """onnxruntime's load error in words a student can act on."""
     detail = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", message).strip()
+    # "/onnxruntime_src/.../model.cc:256 onnxruntime::Model::Model(...) <the reason>": keep the reason.
+    detail = re.sub(r"^/\S+:\d+ (?:[\w:<>~]+ )?[\w:<>~]+\(.*?\)(?: const)? (?=[A-Z])", "", detail)
+    ir = re.search(r"Unsupported model IR version: (\d+), max supported IR version: (\d+)", detail)
+    if ir:
+        return (
+            f"it was saved with ONNX IR version {ir.group(1)}, newer than onnxruntime {ort.__version__} "
+            f"reads (up to {ir.group(2)}); re-export it with an older onnx package or set "
+            f"model.ir_version = {ir.group(2)} before saving"
+        )
+    opset = re.search(
+        r"Opset (\d+) is under development.*?support for domain ([\w.]+) is till opset (\d+)", detail
+    )
+    if opset:
+        return (
+            f"it uses opset {opset.group(1)} of {opset.group(2)}, newer than onnxruntime {ort.__version__} "
+            f"supports; re-export with opset <= {opset.group(3)} (torch.onnx.export(..., opset_version=17))"
+        )
     unknown = re.search(r"No Op registered for (\w+) with domain_version of (\d+)", detail)
     if unknown:
         return (

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 import numpy as np
+import onnx
 import pytest
 
 from exercise.exceptions import (
@@ -266,3 +267,21 @@ def test_a_model_with_external_data_is_refused_and_nothing_is_read(tmp_path, mon
         ModelFormatError, match=r"tensor 'w' keeps its data in a separate file \('secret.bin'\)"
     ):
         DigitModel.load(model_reading(external("w", "secret.bin")), name="sneaky.onnx")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("ir_version", 99, r"^x.onnx: it was saved with ONNX IR version 99, .* set model.ir_version = \d+"),
+        ("opset", 30, r"^x.onnx: it uses opset 30 of ai.onnx, .* re-export with opset <= \d+"),
+    ],
+)
+def test_too_new_models_lead_with_the_reason_and_the_fix(onnx_model_bytes, field, value, expected):
+    model = onnx.load_from_string(onnx_model_bytes(head="softmax"))
+    if field == "ir_version":
+        model.ir_version = value
+    else:
+        model.opset_import[0].version = value
+    with pytest.raises(ModelFormatError, match=expected) as info:
+        DigitModel.load(model.SerializeToString(), name="x.onnx")
+    assert "onnxruntime::" not in str(info.value) and "/onnxruntime_src" not in str(info.value)
