@@ -259,6 +259,8 @@ class Controls:
         #: Set while not paused; the loop waits on it between ticks.
         self.running = threading.Event()
         self.running.set()
+        #: Number of the latest pause asked for, echoed once the loop has stopped for it.
+        self.pause_number = 0
         #: Set on any command, so the loop's wait for the next deadline ends early.
         self.wake = threading.Event()
         #: Set once the runner wrote a first frame into the slot.
@@ -293,6 +295,7 @@ def control_loop(stream: BinaryIO, controls: Controls, outbox: Outbox, models: A
         except (ValueError, KeyError, TypeError):
             continue
         if name == "pause":
+            controls.pause_number = int(command.get("n", 0))
             controls.running.clear()
             controls.wake.set()
         elif name == "resume":
@@ -328,6 +331,7 @@ def run_program(program: Any, namespace: Dict[str, Any], controls: Controls, cha
     meter = FrequencyMeter()
     while True:
         if not controls.running.is_set():
+            channel.send({"t": "paused", "n": controls.pause_number})
             controls.running.wait()
             pacer.reanchor(clock())
             meter.restart()

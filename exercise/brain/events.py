@@ -17,6 +17,7 @@ import numpy as np
 class BrainState(str, enum.Enum):
     STOPPED = "stopped"  # ready for Play
     RUNNING = "running"
+    PAUSING = "pausing"  # asked to pause; the tick in progress has not returned yet
     PAUSED = "paused"
 
 

@@ -412,6 +412,8 @@ class BrainRunner:
         self._state_lock = threading.Lock()
         self._state = BrainState.STOPPED
         self._measured_hz = 0.0
+        #: Pauses asked for so far; the child names the one it stopped for.
+        self._pauses = 0
         self._run: Optional[_Run] = None
         self._slot: Optional[FrameSlot] = None
         # The last run's feed: a run that ended by itself detaches its feed from its reader
@@ -493,23 +495,25 @@ class BrainRunner:
             self._stop_locked("")
 
     def pause(self) -> None:
-        """Pause between two ticks (a tick in progress finishes). No-op unless running."""
+        """Pause between two ticks: PAUSING until the tick in progress returns, then PAUSED.
+        No-op unless running."""
         with self._command_lock:
             run = self._run
             if run is None or self._state is not BrainState.RUNNING:
                 return
-            run.child.send({"cmd": "pause"})
+            self._pauses += 1
+            run.child.send({"cmd": "pause", "n": self._pauses})
             run.feed.pause()
             with self._state_lock:
-                self._state = BrainState.PAUSED
+                self._state = BrainState.PAUSING
                 self._measured_hz = 0.0
-            self._emit(StateChanged(BrainState.PAUSED))
+            self._emit(StateChanged(BrainState.PAUSING))
 
     def resume(self) -> None:
         """Resume a paused brain; its schedule restarts now. No-op unless paused."""
         with self._command_lock:
             run = self._run
-            if run is None or self._state is not BrainState.PAUSED:
+            if run is None or self._state not in (BrainState.PAUSING, BrainState.PAUSED):
                 return
             run.feed.resume()
             run.child.send({"cmd": "resume"})
@@ -691,6 +695,17 @@ class BrainRunner:
                     return None
                 self._measured_hz = measured
             return FrequencyMeasured(measured, target)
+        if kind == "paused":
+            with self._state_lock:
+                # Only the child's answer to the latest pause: an older one may arrive late.
+                if (
+                    self._run is not run
+                    or self._state is not BrainState.PAUSING
+                    or message["n"] != self._pauses
+                ):
+                    return None
+                self._state = BrainState.PAUSED
+            return StateChanged(BrainState.PAUSED)
         if kind in ("failed", "finished"):
             return message
         return None  # "started", or a kind a newer child knows: nothing to show

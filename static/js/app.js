@@ -63,7 +63,7 @@ class App {
     $("play").addEventListener("click", () => this.play());
     $("stop").addEventListener("click", () => this.connection.send("stop"));
     $("pause").addEventListener("click", () =>
-      this.connection.send(this.brainState === "paused" ? "resume" : "pause"),
+      this.connection.send(this.brainState === "paused" || this.brainState === "pausing" ? "resume" : "pause"),
     );
     $("reset").addEventListener("click", () => {
       if (window.confirm("Replace your code with the default template? Save it first if you want to keep it.")) {
@@ -210,7 +210,8 @@ class App {
     $("play").disabled = state !== "stopped";
     $("stop").disabled = state === "stopped";
     $("pause").disabled = state === "stopped";
-    $("pause").textContent = state === "paused" ? "▶ Resume" : "❚❚ Pause";
+    // "pausing": asked to pause, but the code is still inside a tick that has not returned.
+    $("pause").textContent = state === "paused" || state === "pausing" ? "▶ Resume" : "❚❚ Pause";
     if (state === "stopped" && previous !== "stopped" && !quiet) this.cameraView.clearDigit();
   }
 

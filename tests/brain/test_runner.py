@@ -190,9 +190,8 @@ def test_pause_blocks_the_loop_and_resume_restarts_it(runner: BrainRunner, recor
     runner.play("n = 0\nwhile True:\n    n += 1\n    print(n)\n")
     recorder.wait_line("10")
     runner.pause()
-    assert runner.state is BrainState.PAUSED
-    recorder.wait_for(StateChanged, lambda e: e.state is BrainState.PAUSED)
-    time.sleep(0.3)  # let a tick that was under way when pause arrived finish
+    assert runner.state in (BrainState.PAUSING, BrainState.PAUSED)
+    recorder.wait_for(StateChanged, lambda e: e.state is BrainState.PAUSED)  # the tick under way returned
     before = recorder.lines(ConsoleStream.STDOUT)
     time.sleep(0.5)
     assert recorder.lines(ConsoleStream.STDOUT) == before
@@ -201,6 +200,20 @@ def test_pause_blocks_the_loop_and_resume_restarts_it(runner: BrainRunner, recor
     assert runner.state is BrainState.RUNNING
     line = recorder.wait_for(ConsoleLine, lambda e: e.stream is ConsoleStream.STDOUT, since=since)
     assert int(line.text) == int(before[-1]) + 1  # the loop carried on where it was
+
+
+def test_a_pause_inside_a_tick_that_never_returns_is_pausing(runner: BrainRunner, recorder: Recorder) -> None:
+    runner.play("import time\nwhile True:\n    print('in the tick')\n    time.sleep(3600)\n")
+    recorder.wait_line("in the tick")
+    runner.pause()
+    recorder.wait_for(StateChanged, lambda e: e.state is BrainState.PAUSING)
+    time.sleep(0.5)
+    assert runner.state is BrainState.PAUSING  # not "paused": the code is still inside its tick
+    assert not [e for e in recorder.events if isinstance(e, StateChanged) and e.state is BrainState.PAUSED]
+    runner.resume()
+    assert runner.state is BrainState.RUNNING
+    runner.stop()
+    assert runner.state is BrainState.STOPPED
 
 
 def test_the_brain_takes_frames_from_an_on_demand_camera_only_while_it_runs(recorder: Recorder) -> None:
