@@ -32,6 +32,8 @@ import time
 import traceback
 from typing import Any, BinaryIO, Dict, List, Optional, Tuple
 
+from exercise.brain.family import adopt_orphans, kill_descendants
+
 #: Exit statuses the runner understands (anything else is the student's own os._exit).
 EXIT_FINISHED = 0
 EXIT_FAILED = 1
@@ -309,7 +311,9 @@ def control_loop(stream: BinaryIO, controls: Controls, outbox: Outbox, models: A
             controls.first_frame.set()
         elif name == "model":
             note(models.swap(command["path"]))
-    # EOF: the runner closed our control pipe or died. Nothing can show our output now.
+    # EOF: the runner closed our control pipe or died. Nothing can show our output now, and
+    # nothing must outlive us: what the code started goes first.
+    kill_descendants()
     os._exit(EXIT_FINISHED)
 
 
@@ -455,6 +459,7 @@ def _run(config: Dict[str, Any], control: BinaryIO, channel: Channel, outbox: Ou
     program = split_program(code, filename)
 
     set_memory_limit(memory_limit_mb)
+    adopt_orphans()  # what the code starts stays in our family, for Stop to find
     channel.send({"t": "started"})
     try:
         reason = run_program(program, namespace, controls, channel)

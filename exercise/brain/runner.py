@@ -18,9 +18,9 @@ kills whatever it forked, too), an address-space cap (``RLIMIT_AS``) and a rate 
 output. Whatever the student's code does (crash, ``sys.exit``, eat memory, fork, print
 without end) ends in an event and a runner ready for the next Play.
 
-A grandchild that both leaves the process group (``os.setsid``) and is born after Stop has
-scanned /proc for the child's descendants can escape; everything else the code forks dies
-with it.
+The child adopts its orphaned descendants (:mod:`exercise.brain.family`), so Stop finds and
+kills everything the code started, even ``setsid -f``; a process born after Stop's last scan
+of /proc, from a descendant it has not yet reached, is the one way out.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ from exercise.brain.events import (
     InputShown,
     StateChanged,
 )
+from exercise.brain.family import descendants
 from exercise.brain.frames import DEFAULT_CAPACITY, FrameSlot
 from exercise.brain.output import OutputLimiter
 from exercise.brain.pacing import check_frequency
@@ -103,32 +104,6 @@ def describe_exit(returncode: int) -> str:
         "SIGFPE": " (it crashed: an arithmetic fault in a C library)",
     }
     return f"was killed by {name}{hints.get(name, '')}"
-
-
-def descendants(root: int) -> Set[int]:
-    """Every live process below ``root`` in the process tree (Linux /proc; empty elsewhere)."""
-    children: Dict[int, List[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return set()
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # it ended while we looked
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    found: Set[int] = set()
-    todo = [root]
-    while todo:
-        for pid in children.get(todo.pop(), []):
-            if pid not in found:
-                found.add(pid)
-                todo.append(pid)
-    return found
 
 
 def _child_environment() -> Dict[str, str]:
