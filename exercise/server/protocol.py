@@ -424,4 +424,7 @@ def error_from_exception(exc: ExerciseError, message_id: MessageId = None) -> Di
     if isinstance(exc, MessageError):
         return error_message(exc.code, exc.message, id=message_id if message_id is not None else exc.id)
     line = getattr(exc, "line", None)
-    return error_message(exc.code, str(exc), line=line if isinstance(line, int) else None, id=message_id)
+    if not isinstance(line, int):
+        return error_message(exc.code, str(exc), id=message_id)
+    # The line travels in its own field; the message does not repeat it.
+    return error_message(exc.code, str(getattr(exc, "message", exc)), line=line, id=message_id)

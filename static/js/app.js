@@ -241,9 +241,8 @@ class App {
   }
 
   onBrainError(msg) {
-    const lines = [{ stream: "error", text: msg.line ? `line ${msg.line}: ${msg.message}` : msg.message }];
-    if (msg.traceback) lines.push({ stream: "stderr", text: msg.traceback.replace(/\n$/, "") });
-    this.console.append(lines);
+    // The traceback already reached the console as the code's stderr: only the summary here.
+    this.console.note(msg.line ? `line ${msg.line}: ${msg.message}` : msg.message, "error");
     if (msg.line) this.editor.markError(msg.line, msg.message);
   }
 

@@ -57,7 +57,9 @@ export class ModelPanel {
       this.showSpec(answer && answer.spec ? answer.spec : answer);
       this.showError(null);
     } catch (err) {
-      this.showError(`${file.name}: ${err.message}`, err.code);
+      // The server's reasons already begin with the name the file was uploaded under.
+      const named = String(err.message).startsWith(`${file.name}:`);
+      this.showError(named ? err.message : `${file.name}: ${err.message}`, err.code);
     } finally {
       this.setBusy("");
     }

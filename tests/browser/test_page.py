@@ -168,6 +168,7 @@ def test_model_upload_good_then_bad_keeps_the_good_one(
     error = page.locator(".model-error")
     expect(error).to_be_visible()
     expect(error).to_contain_text("garbage.onnx")
+    assert error.inner_text().count("garbage.onnx") == 1
     expect(page.locator(".model-spec dd[data-key=file]")).to_have_text("good_model.onnx")
     assert error.evaluate("(el) => getComputedStyle(el).color") == "rgb(220, 38, 38)"
 
@@ -313,6 +314,7 @@ def test_syntax_and_runtime_errors_are_marked_at_their_lines(page: Page, serve: 
     type_code(page, SYNTAX_ERROR)
     page.locator("#play").click()
     expect(page.locator("#console .line.error")).to_contain_text("line 3")
+    assert page.locator("#console .line.error").last.inner_text().count("line 3") == 1
     page.wait_for_function("() => document.querySelector('.cm-lintRange-error') !== null")
     assert error_line_numbers(page) == [3]
     expect(page.locator("#brain-state")).to_have_attribute("data-state", "stopped")
@@ -323,6 +325,8 @@ def test_syntax_and_runtime_errors_are_marked_at_their_lines(page: Page, serve: 
     assert error_line_numbers(page) == []  # editing clears the stale mark
     page.locator("#play").click()
     expect(page.locator("#console .line.error").last).to_contain_text("ZeroDivisionError")
+    expect(page.locator("#console")).to_contain_text("Traceback")
+    assert console_text(page).count("Traceback") == 1
     page.wait_for_function("() => document.querySelector('.cm-lintRange-error') !== null")
     assert error_line_numbers(page) == [4]
     expect(page.locator("#brain-state")).to_have_attribute("data-state", "stopped")
