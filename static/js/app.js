@@ -90,17 +90,34 @@ class App {
   }
 
   bindFrequencies() {
-    const bind = (id, type, field, low, high) => {
-      $(id).addEventListener("change", (event) => {
-        const value = Number(event.target.value);
-        if (!Number.isFinite(value)) return;
-        const clamped = Math.min(high, Math.max(low, value));
-        event.target.value = String(clamped);
-        this.connection.send(type, { [field]: clamped });
+    // A value out of range is refused where it is typed (marked, with the range), never
+    // turned silently into another one; the rate in effect stays and comes back on leaving.
+    const bind = (id, type, field, low, high, unit) => {
+      const input = $(id);
+      input.addEventListener("change", () => {
+        const text = input.value.trim();
+        const value = Number(text);
+        const ok = text !== "" && Number.isFinite(value) && value >= low && value <= high;
+        const why = ok ? "" : `${low} to ${high} ${unit}: the rate in effect, ${input.dataset.value}, is kept`;
+        input.setAttribute("aria-invalid", String(!ok));
+        input.setCustomValidity(why);
+        input.title = why;
+        if (!ok) {
+          input.reportValidity();
+          return;
+        }
+        this.connection.send(type, { [field]: value });
+      });
+      input.addEventListener("blur", () => {
+        if (input.getAttribute("aria-invalid") !== "true") return;
+        input.setAttribute("aria-invalid", "false");
+        input.setCustomValidity("");
+        input.title = "";
+        input.value = input.dataset.value || input.value;
       });
     };
-    bind("brain-target", "set_frequency", "hz", 1, 1000);
-    bind("gui-target", "set_gui_rate", "fps", 1, 60);
+    bind("brain-target", "set_frequency", "hz", 1, 1000, "Hz");
+    bind("gui-target", "set_gui_rate", "fps", 1, 60, "fps");
   }
 
   bindCameraPicker() {
@@ -420,10 +437,13 @@ class App {
 }
 
 /** Sets a number input from the server unless the user is typing in it. */
+/** Show the rate in effect, unless the user is typing in the field (then on leaving it). */
 function setInput(id, value) {
   const input = $(id);
-  if (!Number.isFinite(value) || document.activeElement === input) return;
-  input.value = String(Math.round(value * 100) / 100);
+  if (!Number.isFinite(value)) return;
+  input.dataset.value = String(Math.round(value * 100) / 100);
+  if (document.activeElement === input) return;
+  input.value = input.dataset.value;
 }
 
 window.exercise = new App();

@@ -242,6 +242,16 @@ def test_measured_frequency_follows_the_target(page: Page, serve: ServerProcess)
         page.locator("#brain-target").fill(str(target))
         page.locator("#brain-target").press("Enter")
         page.wait_for_function(f"() => {{ const m = ({measured})(); return m >= {low} && m <= {high}; }}")
+    target = page.locator("#brain-target")
+    for bad in ("0", "-3", "", "5000"):  # refused where typed; the rate in effect stays
+        target.fill(bad)
+        target.press("Enter")
+        expect(target).to_have_attribute("aria-invalid", "true")
+        assert "1 to 1000 Hz" in target.get_attribute("title")
+        assert serve.health()["brain"]["target_hz"] == 20
+    page.locator("#gui-target").focus()  # leaving the field puts the rate in effect back
+    expect(target).to_have_value("20")
+    expect(target).to_have_attribute("aria-invalid", "false")
     gui = "() => Number(document.querySelector('#gui-measured').textContent)"
     page.locator("#gui-target").fill("8")
     page.locator("#gui-target").press("Enter")
