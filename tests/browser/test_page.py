@@ -404,3 +404,17 @@ def test_token_in_the_url_reaches_the_websocket_and_the_api(
         expect(page.locator(".model-spec dd[data-key=file]")).to_have_text("with_token.onnx")
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 768)])
+def test_code_camera_digit_and_play_are_in_view_together(page: Page, serve: ServerProcess, size) -> None:
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    open_page(page, serve)
+    for selector in ("#play", "#editor", "#camera-canvas", ".result-card .digit"):
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None, selector
+        inside = box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= width
+        assert inside and box["y"] + min(box["height"], 40) <= height, (
+            f"{selector} out of view at {size}: {box}"
+        )
