@@ -10,6 +10,7 @@ import { Connection, Status } from "./connection.js";
 import { ConsolePanel } from "./console.js";
 import { CodeEditor } from "./editor.js";
 import { ModelPanel } from "./model_panel.js";
+import { pressable } from "./keys.js";
 import { FLAG_FROM_BRAIN, Kind, tokenFromLocation } from "./protocol.js";
 import { DigitResult } from "./results.js";
 
@@ -72,6 +73,7 @@ class App {
     });
     $("save").addEventListener("click", () => this.download());
     $("load").addEventListener("change", (event) => this.loadFile(event.target));
+    pressable($("load-label"), $("load"));
     $("console-clear").addEventListener("click", () => this.console.clear());
     $("pad-clear").addEventListener("click", () => {
       this.pad.clear();
@@ -80,6 +82,11 @@ class App {
     });
     $("pad-read").addEventListener("click", () => this.readPad());
     document.addEventListener("keydown", (event) => {
+      if ((event.ctrlKey || event.metaKey) && event.key === ".") {
+        event.preventDefault(); // Ctrl+. (Cmd+. on a Mac) stops the brain from anywhere
+        this.connection.send("stop");
+        return;
+      }
       // The editor handles its own Ctrl+Enter (and marks the event handled).
       if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && !event.defaultPrevented) {
         event.preventDefault();

@@ -20,6 +20,10 @@ export class CodeEditor {
   constructor(parent, onUserEdit, onRun) {
     this.onUserEdit = onUserEdit;
     this.hasErrors = false;
+    // Tab indents only once the student is editing (clicked in, or typed since arriving);
+    // arriving by Tab, the next Tab moves on instead of indenting line 1. Esc stops editing.
+    this.editing = false;
+    const tab = (indent) => (view) => this.editing && indent(view);
     this.view = new EditorView({
       parent,
       state: EditorState.create({
@@ -40,12 +44,21 @@ export class CodeEditor {
           python(),
           keymap.of([
             { key: "Mod-Enter", run: () => { onRun(); return true; }, preventDefault: true },
-            indentWithTab, ...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
+            { key: "Tab", run: tab(indentWithTab.run), shift: tab(indentWithTab.shift) },
+            ...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
           EditorView.updateListener.of((update) => this.changed(update)),
           EditorView.contentAttributes.of({ "aria-label": "Brain code (Python)" }),
         ],
       }),
     });
+    // Seen before CodeMirror's own handlers (capture), whatever its keymaps do with the key.
+    const content = this.view.contentDOM;
+    content.addEventListener("mousedown", () => { this.editing = true; }, true);
+    content.addEventListener("blur", () => { this.editing = false; });
+    content.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.editing = false;
+      else if (!["Tab", "Shift", "Control", "Alt", "Meta"].includes(event.key)) this.editing = true;
+    }, true);
   }
 
   /** The code in the editor. */

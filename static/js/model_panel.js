@@ -1,6 +1,8 @@
 // The model panel: upload an .onnx (browse or drag and drop), see the check's result or
 // its specific error; the model in use stays when an upload is refused.
 
+import { pressable } from "./keys.js";
+
 /** "12.3 KB" for a byte count. */
 export function formatBytes(n) {
   if (!Number.isFinite(n)) return "?";
@@ -23,6 +25,7 @@ export class ModelPanel {
   constructor(root, api) {
     this.api = api;
     this.drop = root.querySelector(".model-drop");
+    pressable(this.drop, root.querySelector("input[type=file]"));
     this.input = root.querySelector("input[type=file]");
     this.specEl = root.querySelector(".model-spec");
     this.errorEl = root.querySelector(".model-error");

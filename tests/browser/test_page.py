@@ -418,3 +418,44 @@ def test_code_camera_digit_and_play_are_in_view_together(page: Page, serve: Serv
         assert inside and box["y"] + min(box["height"], 40) <= height, (
             f"{selector} out of view at {size}: {box}"
         )
+
+
+def test_a_keyboard_reaches_every_control_and_leaves_the_editor(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    type_code(page, IDLE_LOOP)
+    in_editor = "() => !!document.activeElement.closest('.cm-editor')"
+    page.locator("#load-label").focus()
+    for _ in range(30):  # Tab along until the editor has the focus
+        page.keyboard.press("Tab")
+        if page.evaluate(in_editor):
+            break
+    assert page.evaluate(in_editor), "Tab never reached the editor"
+    page.keyboard.press("Tab")  # arrived by Tab: the next Tab moves on, indenting nothing
+    assert not page.evaluate(in_editor)
+    assert editor_code(page) == IDLE_LOOP
+
+    page.locator(".cm-content").click()  # editing: now Tab indents
+    page.keyboard.press("Home")
+    page.keyboard.press("Tab")
+    assert editor_code(page) != IDLE_LOOP
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Escape")  # Esc, then Tab leaves
+    page.keyboard.press("Tab")
+    assert not page.evaluate(in_editor)
+
+    # Labels over hidden file inputs: Enter clicks the input, which opens the file dialog.
+    page.evaluate(
+        """() => { window.opened = [];
+            for (const input of document.querySelectorAll('input[type=file]')) {
+                input.addEventListener('click', (e) => { e.preventDefault(); window.opened.push(input.id); });
+            } }"""
+    )
+    for control, input_id in (("#load-label", "load"), (".model-drop", "model-file")):
+        page.locator(control).focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate("() => window.opened.pop()") == input_id
+
+    play_brain(page)
+    page.locator("#console-clear").focus()
+    page.keyboard.press("Control+.")
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "stopped")
