@@ -157,6 +157,8 @@ class App {
       const el = $("connection");
       el.dataset.status = status;
       el.textContent = status;
+      // While the server is away nothing on the page is live: mark it so, not just the dot.
+      document.body.classList.toggle("stale", status !== Status.CONNECTED);
       if (status === Status.RECONNECTING) this.setBrainState("stopped", { quiet: true });
     });
     c.on("hello", (msg) => this.onHello(msg));
@@ -236,7 +238,12 @@ class App {
     $("pause").disabled = state === "stopped";
     // "pausing": asked to pause, but the code is still inside a tick that has not returned.
     $("pause").textContent = state === "paused" || state === "pausing" ? "▶ Resume" : "❚❚ Pause";
-    if (state === "stopped" && previous !== "stopped" && !quiet) this.cameraView.clearDigit();
+    if (state === "stopped" && previous !== "stopped") {
+      // A stopped brain reads nothing: its last digit must not look like a live reading.
+      this.result.show(null, null);
+      this.inputView.clear();
+      if (!quiet) this.cameraView.clearDigit();
+    }
   }
 
   showFrequency(msg) {

@@ -210,6 +210,10 @@ def test_play_shows_prints_and_digits_then_stop(page: Page, serve: ServerProcess
     expect(page.locator("#brain-state")).to_have_attribute("data-state", "stopped")
     expect(page.locator("#play")).to_be_enabled()
     expect(page.locator("#stop")).to_be_disabled()
+    # Nothing reads once stopped: the last reading is cleared, not left looking live.
+    expect(page.locator("#digit")).to_have_text("no digit")
+    expect(page.locator("#bars .bar-row.best")).to_have_count(0)
+    expect(page.locator("#input-canvas")).not_to_have_attribute("data-shown", "1")
 
 
 def test_ctrl_enter_in_the_editor_plays_without_adding_a_line(page: Page, serve: ServerProcess) -> None:
@@ -380,8 +384,10 @@ def test_page_reconnects_after_a_server_restart(
         type_code(page, code)
         server.stop()
         expect(page.locator("#connection")).to_have_attribute("data-status", "reconnecting")
+        expect(page.locator("body")).to_have_class("stale")  # the last picture is marked "not live"
         server.start()
         expect(page.locator("#connection")).to_have_attribute("data-status", "connected", timeout=30_000)
+        expect(page.locator("body")).not_to_have_class("stale")
         expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
         assert editor_code(page) == code
         wait_for_more_frames(page, 3)
