@@ -1,27 +1,24 @@
-"""Read handwritten digits from the camera with your model.
-
-Press Play and hold a digit written on paper in front of the camera. The browser shows
-the live camera with a box around the digit, the digit your model read, its
-probabilities, and the 28x28 image your model saw.
-
-What you can use:
-
-    HAL.getImage()           the newest camera image (a BGR numpy array, yours to change)
-    HAL.preprocess(image)    the digits found in an image, left to right; each one has
-                               .tensor   the [1, 1, 28, 28] input for your model
-                               .box      (x, y, width, height) in the image
-                               .image28  the 28x28 image (white digit on black)
-    HAL.predict(tensor)      your model's 10 probabilities, one per digit 0-9
-    HAL.getModel()           facts about your model (name, normalization, speed...)
-    GUI.showDigit(digit, probabilities, box)   show an answer (digit None: "no digit")
-    GUI.showInput(tensor)    show what the model saw
-    GUI.showImage(image)     show your own image instead of the live camera (for example
-                             one you drew on); the browser already shows the camera, so
-                             only call it when you want to see something else
-
-Everything above `while True:` runs once; the loop body runs again and again, at the
-frequency set in the browser. print() shows up in the console below the editor.
-"""
+# Press Play (or Ctrl+Enter), then hold a digit written on paper up to the camera.
+# The browser shows the live camera with a box around the digit, the digit your model
+# read, its probabilities, and the 28x28 image your model saw.
+#
+# What you can use:
+#
+#   HAL.getImage()           the newest camera image (a BGR numpy array, yours to change)
+#   HAL.preprocess(image)    the digits found in an image, left to right; each one has
+#                              .tensor   the [1, 1, 28, 28] input for your model
+#                              .box      (x, y, width, height) in the image
+#                              .image28  the 28x28 image (white digit on black)
+#   HAL.predict(tensor)      your model's 10 probabilities, one per digit 0-9
+#   HAL.getModel()           facts about your model (name, normalization, speed...)
+#   GUI.showDigit(digit, probabilities, box)   show an answer (digit None: "no digit")
+#   GUI.showInput(tensor)    show what the model saw
+#   GUI.showImage(image)     show your own image instead of the live camera (for example
+#                            one you drew on); the browser already shows the camera, so
+#                            only call it when you want to see something else
+#
+# Everything above `while True:` runs once; the loop body runs again and again, at the
+# frequency set in the browser. print() shows up in the console below the editor.
 
 import GUI
 import HAL

@@ -236,6 +236,8 @@ class App {
     $("play").disabled = state !== "stopped";
     $("stop").disabled = state === "stopped";
     $("pause").disabled = state === "stopped";
+    $("play-hint").hidden = state !== "stopped";
+    $("gui-idle").hidden = state === "running";
     // "pausing": asked to pause, but the code is still inside a tick that has not returned.
     $("pause").textContent = state === "paused" || state === "pausing" ? "▶ Resume" : "❚❚ Pause";
     if (state === "stopped" && previous !== "stopped") {

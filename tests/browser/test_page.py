@@ -465,3 +465,20 @@ def test_a_keyboard_reaches_every_control_and_leaves_the_editor(page: Page, serv
     page.locator("#console-clear").focus()
     page.keyboard.press("Control+.")
     expect(page.locator("#brain-state")).to_have_attribute("data-state", "stopped")
+
+
+def test_the_first_screen_says_press_play_and_why_the_view_is_slow(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    expect(page.locator("#play-hint")).to_be_visible()
+    expect(page.locator("#gui-idle")).to_be_visible()
+    type_code(page, IDLE_LOOP)
+    play_brain(page)
+    expect(page.locator("#play-hint")).to_be_hidden()
+    expect(page.locator("#gui-idle")).to_be_hidden()
+    stop_brain(page)
+    expect(page.locator("#play-hint")).to_be_visible()
+
+
+def test_the_template_opens_on_how_to_start_not_a_docstring() -> None:
+    assert TEMPLATE.startswith("# Press Play")
+    assert '"""' not in TEMPLATE.split("while True:")[0]
