@@ -38,10 +38,11 @@ class App {
     this.saveIds = new Map(); // id of an unanswered save_code or play -> its type
     this.noticesShown = new Set(); // server notices already printed in the console
     this.brainState = "stopped";
+    this.playedCode = null; // the code the last Play of this tab ran
     this.cameraSpec = "";
 
     this.console = new ConsolePanel($("console"));
-    this.editor = new CodeEditor($("editor"), () => this.scheduleSave(), () => this.play());
+    this.editor = new CodeEditor($("editor"), () => this.onEdit(), () => this.play());
     this.cameraView = new CameraView($("camera-canvas"), $("camera-info"));
     this.inputView = new ModelInputView($("input-canvas"));
     this.result = new DigitResult($("digit"), $("bars"));
@@ -183,6 +184,7 @@ class App {
 
   onHello(msg) {
     this.clientId = msg.client || null;
+    if (typeof msg.code === "string") this.playedCode = msg.code; // what a running brain runs
     this.saveIds.clear(); // commands sent on a dropped socket are never answered
     if (this.dirty) {
       // Edits typed while the server was away win over its copy: save them now.
@@ -233,7 +235,7 @@ class App {
     const el = $("brain-state");
     el.dataset.state = state;
     el.textContent = state;
-    $("play").disabled = state !== "stopped";
+    this.showPlay();
     $("stop").disabled = state === "stopped";
     $("pause").disabled = state === "stopped";
     $("play-hint").hidden = state !== "stopped";
@@ -316,14 +318,39 @@ class App {
 
   // -- commands -------------------------------------------------------------------------------
 
+  /** Play, or while running with edited code, restart with it (the server stops the old run). */
   play() {
-    if (this.brainState !== "stopped") return;
+    const code = this.editor.getCode();
+    if (this.brainState !== "stopped" && code === this.playedCode) {
+      this.console.note("already running this code: edit it, then Ctrl+Enter restarts with the edits");
+      return;
+    }
     this.editor.clearErrors();
     clearTimeout(this.saveTimer);
     this.saveTimer = null;
     // play saves the code it is given, so it is also the autosave.
-    const id = this.connection.send("play", { code: this.editor.getCode() });
-    if (id !== null) this.saveIds.set(id, "play");
+    const id = this.connection.send("play", { code });
+    if (id === null) {
+      this.console.note("not connected to the server: nothing was started; your code is kept and saved on reconnect", "error");
+      return;
+    }
+    this.saveIds.set(id, "play");
+    this.playedCode = code;
+    this.showPlay();
+  }
+
+  onEdit() {
+    this.scheduleSave();
+    this.showPlay();
+  }
+
+  /** Play while stopped; "Restart" while running code that has been edited since. */
+  showPlay() {
+    const button = $("play");
+    const edited = this.brainState !== "stopped" && this.editor.getCode() !== this.playedCode;
+    button.disabled = this.brainState !== "stopped" && !edited;
+    button.textContent = edited ? "↻ Restart" : "▶ Play";
+    button.title = edited ? "Restart with the code as it is now (Ctrl+Enter)" : "Check and run the code (Ctrl+Enter)";
   }
 
   scheduleSave() {

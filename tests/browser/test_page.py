@@ -482,3 +482,21 @@ def test_the_first_screen_says_press_play_and_why_the_view_is_slow(page: Page, s
 def test_the_template_opens_on_how_to_start_not_a_docstring() -> None:
     assert TEMPLATE.startswith("# Press Play")
     assert '"""' not in TEMPLATE.split("while True:")[0]
+
+
+def test_edited_code_restarts_a_running_brain(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    type_code(page, IDLE_LOOP)
+    play_brain(page)
+    expect(page.locator("#play")).to_be_disabled()
+    page.keyboard.press("Control+Enter")  # the same code: said so, nothing restarted
+    expect(page.locator("#console")).to_contain_text("already running this code")
+    type_code(page, IDLE_LOOP + "    print('edited', flush=True)\n")
+    expect(page.locator("#play")).to_be_enabled()
+    expect(page.locator("#play")).to_contain_text("Restart")
+    page.locator("#play").click()
+    expect(page.locator("#console")).to_contain_text("edited")
+    expect(page.locator("#brain-state")).to_have_attribute("data-state", "running")
+    expect(page.locator("#play")).to_be_disabled()
+    expect(page.locator("#play")).to_contain_text("Play")
+    stop_brain(page)
