@@ -310,7 +310,7 @@ def control_loop(stream: BinaryIO, controls: Controls, outbox: Outbox, models: A
         elif name == "frame":
             controls.first_frame.set()
         elif name == "model":
-            note(models.swap(command["path"]))
+            note(models.swap(command["path"], command.get("name")))
     # EOF: the runner closed our control pipe or died. Nothing can show our output now, and
     # nothing must outlive us: what the code started goes first.
     kill_descendants()
@@ -441,7 +441,7 @@ def _run(config: Dict[str, Any], control: BinaryIO, channel: Channel, outbox: Ou
         note(f"could not import the model or preprocessing code: {exc!r}")
 
     controls = Controls(float(config["hz"]))
-    models = ModelHolder(config.get("model"))
+    models = ModelHolder(config.get("model"), config.get("model_name"))
     models.load_initial()
     slot = FrameSlot.attach(int(config["frames_fd"]), int(config["capacity"]))
     hal = Hal(slot, controls.first_frame, models, note)

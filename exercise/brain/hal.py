@@ -31,16 +31,17 @@ _WAITING_NOTE_AFTER = 2.0
 class ModelHolder:
     """The model HAL uses: loaded at start, swapped by the control thread, read by the loop."""
 
-    def __init__(self, path: Optional[str]) -> None:
+    def __init__(self, path: Optional[str], name: Optional[str] = None) -> None:
         self._lock = threading.Lock()
         self._model: Any = None
         self._error: Optional[str] = None
         self._path = path
+        self._name = name
 
     def load_initial(self) -> None:
         """Load the model given at start; a failure is kept and raised by the first use."""
         try:
-            model = _load(self._path)
+            model = _load(self._path, self._name)
         except ExerciseError as exc:
             with self._lock:
                 self._error = str(exc)
@@ -48,13 +49,13 @@ class ModelHolder:
         with self._lock:
             self._model = model
 
-    def swap(self, path: str) -> str:
+    def swap(self, path: str, name: Optional[str] = None) -> str:
         """Load ``path`` and make it the model in use; the old one stays if loading fails.
 
         Returns a sentence for the console saying what happened.
         """
         try:
-            model = _load(path)
+            model = _load(path, name)
         except ExerciseError as exc:
             return f"the new model could not be loaded, the old one stays in use: {exc}"
         with self._lock:
@@ -71,12 +72,12 @@ class ModelHolder:
         return model
 
 
-def _load(path: Optional[str]) -> Any:
+def _load(path: Optional[str], name: Optional[str] = None) -> Any:
     from exercise.model import DigitModel, load_default_model
 
     if path is None:
         return load_default_model()
-    return DigitModel.load(path, threads=1)
+    return DigitModel.load(path, name=name, threads=1)
 
 
 class Hal:

@@ -372,9 +372,12 @@ class BrainRunner:
         frequency_hz: float = 30.0,
         gui_fps: float = 30.0,
         memory_limit_mb: int = 1024,
+        model_name: Optional[str] = None,
     ) -> None:
         self._camera = camera
         self._model_path = model_path
+        #: What the student calls the model (an upload's file name), for HAL and the console.
+        self._model_name = model_name
         self._target_hz = check_frequency(frequency_hz)
         self._gui_fps = check_gui_rate(gui_fps)
         if memory_limit_mb < 16:
@@ -446,6 +449,7 @@ class BrainRunner:
                 "hz": self._target_hz,
                 "gui_fps": self._gui_fps,
                 "model": None if self._model_path is None else str(self._model_path),
+                "model_name": self._model_name,
                 "memory_limit_mb": self._memory_limit_mb,
                 "frames_fd": self._slot.fd,
                 "capacity": self._slot.capacity,
@@ -519,12 +523,13 @@ class BrainRunner:
             if self._run is not None:
                 self._run.feed.set_camera(camera)
 
-    def set_model(self, model_path: Path) -> None:
-        """Use ``model_path`` (already checked by the caller); the next HAL.predict uses it."""
+    def set_model(self, model_path: Path, name: Optional[str] = None) -> None:
+        """Use ``model_path`` (already checked by the caller), called ``name`` (default: its
+        file name); the next HAL.predict uses it."""
         with self._command_lock:
-            self._model_path = Path(model_path)
+            self._model_path, self._model_name = Path(model_path), name
             if self._run is not None:
-                self._run.child.send({"cmd": "model", "path": str(model_path)})
+                self._run.child.send({"cmd": "model", "path": str(model_path), "name": name})
 
     def close(self) -> None:
         """Stop and release the shared memory. Idempotent."""

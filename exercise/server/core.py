@@ -102,6 +102,7 @@ class Exercise:
             self._brain_listeners.emit,
             frequency_hz=config.frequency_hz,
             gui_fps=config.gui_fps,
+            model_name=model.spec.name,
         )
 
     @classmethod
@@ -332,7 +333,7 @@ class Exercise:
 
     def _use_model(self, model: DigitModel, path: Path) -> Dict[str, Any]:
         with self._lock:
-            self._runner.set_model(path)
+            self._runner.set_model(path, model.spec.name)
             self._model, self._model_path = model, path
             spec = model.spec.to_dict()
         self._changed(ModelChanged(spec))

@@ -500,3 +500,17 @@ def test_edited_code_restarts_a_running_brain(page: Page, serve: ServerProcess) 
     expect(page.locator("#play")).to_be_disabled()
     expect(page.locator("#play")).to_contain_text("Play")
     stop_brain(page)
+
+
+def test_a_long_model_error_stays_inside_its_card(page: Page, serve: ServerProcess, tmp_path: Path) -> None:
+    open_page(page, serve)
+    bad = tmp_path / ("a_very_long_model_file_name_without_any_spaces_" * 4 + ".onnx")
+    bad.write_bytes(b"not onnx" * 10)
+    page.set_input_files("#model-file", str(bad))
+    error = page.locator(".model-error")
+    expect(error).to_be_visible()
+    card = page.locator(".model-card").bounding_box()
+    box = error.bounding_box()
+    assert card is not None and box is not None
+    assert box["x"] + box["width"] <= card["x"] + card["width"] + 0.5
+    assert error.evaluate("(el) => el.scrollWidth <= el.clientWidth")

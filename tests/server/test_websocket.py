@@ -273,3 +273,16 @@ def test_a_burst_of_commands_gets_every_reply(server):
             else:
                 assert message["code"] == "busy"  # told, once, and nothing dropped
     assert pongs == set(range(1000))
+
+
+def test_the_console_names_an_uploaded_model_by_its_file_name(server, digit_model_bytes):
+    with server.connect() as ws:
+        send(ws, type="play", code="import HAL\nwhile True:\n    HAL.getImage()\n", id="p")
+        receive_until(ws, of_type("ack", id="p"))
+        status, _, _ = server.request("POST", "/api/model?name=my_net.onnx", digit_model_bytes)
+        assert status == 200
+        line, _ = receive_until(
+            ws, lambda m: isinstance(m, dict) and "now using model" in json.dumps(m.get("lines", ""))
+        )
+        assert "now using model my_net.onnx" in json.dumps(line)  # not the stored file's hash
+        send(ws, type="stop")
