@@ -49,7 +49,8 @@ class App {
     this.padResult = new DigitResult($("pad-digit"), $("pad-bars"));
     this.modelPanel = new ModelPanel($("model-panel"), this.api);
     this.pad = new DrawingPad($("pad"), () => this.readPad());
-    this.browserCamera = new BrowserCamera(this.connection, (message) => this.console.note(message, "error"));
+    this.browserCamera = new BrowserCamera(this.connection, (message) => this.showCameraError(message));
+    this.cameraRequests = new Map(); // id of an unanswered set_camera -> the source before it
 
     this.bindButtons();
     this.bindFrequencies();
@@ -283,6 +284,7 @@ class App {
 
   onAck(msg) {
     if (this.saveIds.delete(msg.id)) this.saved();
+    if (this.cameraRequests.delete(msg.id)) this.showCameraError(null);
   }
 
   /** A save (or a play, which saves first) was answered: "saved" once none is pending. */
@@ -302,6 +304,14 @@ class App {
       const refused = msg.code === "protocol" || msg.code === "too_large" || msg.code === "state";
       if (type === "play" && !refused) this.saved();
       else this.showSaveState("not saved", true);
+    }
+    if (this.cameraRequests.has(msg.id)) {
+      const previous = this.cameraRequests.get(msg.id);
+      this.cameraRequests.delete(msg.id);
+      this.selectCamera(previous); // the source in use is unchanged: show it, not the one that failed
+      $("camera-file").hidden = $("camera-file-open").hidden = !previous.startsWith(FILE_CAMERA);
+      this.showCameraError(msg.message);
+      return;
     }
     if (msg.code === "brain_syntax" && msg.line) this.editor.markError(msg.line, msg.message);
     const where = msg.line ? `line ${msg.line}: ` : "";
@@ -408,15 +418,29 @@ class App {
     this.console.note(`loaded ${file.name}`);
   }
 
-  setCamera(spec) {
+  /** Switch to `spec`; if it cannot be opened the picker goes back to the source in use. */
+  async setCamera(spec) {
+    const previous = this.cameraSpec;
     if (spec === BROWSER_CAMERA) {
-      this.connection.send("set_camera", { spec });
-      this.browserCamera.start();
+      // The browser's camera first: if it is refused, the server keeps the source it has.
+      if (!(await this.browserCamera.start())) {
+        this.selectCamera(previous);
+        return;
+      }
     } else {
       this.browserCamera.stop();
-      this.connection.send("set_camera", { spec });
     }
+    const id = this.connection.send("set_camera", { spec });
+    if (id !== null) this.cameraRequests.set(id, previous);
     this.cameraView.clear();
+  }
+
+  /** A camera problem, shown on the camera card where the student looks, and in the console. */
+  showCameraError(message) {
+    const el = $("camera-error");
+    el.hidden = !message;
+    el.textContent = message || "";
+    if (message) this.console.note(message, "error");
   }
 
   async loadCameras() {

@@ -30,11 +30,12 @@ export class BrowserCamera {
     return this.stream !== null;
   }
 
+  /** Starts sharing this browser's camera; resolves to whether it is running. */
   async start() {
-    if (this.running) return;
+    if (this.running) return true;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       this.onError("This browser cannot share its camera (it needs https or localhost).");
-      return;
+      return false;
     }
     try {
       this.stream = await navigator.mediaDevices.getUserMedia({
@@ -44,11 +45,12 @@ export class BrowserCamera {
     } catch (err) {
       this.stream = null;
       this.onError(`The browser's camera could not be opened: ${err.message || err.name}`);
-      return;
+      return false;
     }
     this.video.srcObject = this.stream;
     await this.video.play().catch(() => {});
     this.schedule(0);
+    return true;
   }
 
   stop() {

@@ -514,3 +514,21 @@ def test_a_long_model_error_stays_inside_its_card(page: Page, serve: ServerProce
     assert card is not None and box is not None
     assert box["x"] + box["width"] <= card["x"] + card["width"] + 0.5
     assert error.evaluate("(el) => el.scrollWidth <= el.clientWidth")
+
+
+def test_a_camera_that_cannot_open_is_said_on_its_card_and_the_picker_goes_back(
+    page: Page, serve: ServerProcess, tmp_path: Path
+) -> None:
+    open_page(page, serve)
+    expect(page.locator("#camera-select")).to_have_value("demo")
+    page.locator("#camera-select").select_option("file:")
+    missing = tmp_path / "no-such-video.mp4"
+    page.locator("#camera-file").fill(str(missing))
+    page.locator("#camera-file").press("Enter")
+    error = page.locator("#camera-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("no-such-video.mp4")
+    expect(page.locator("#camera-select")).to_have_value("demo")  # the source still in use
+    expect(page.locator("#camera-file")).to_be_hidden()
+    page.locator("#camera-select").select_option("demo")
+    wait_for_more_frames(page, 2)
