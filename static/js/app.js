@@ -413,7 +413,20 @@ class App {
     const file = input.files[0];
     input.value = "";
     if (!file) return;
-    const text = await file.text();
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let text;
+    try {
+      if (bytes.includes(0)) throw new Error("it holds NUL bytes");
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch (err) {
+      this.console.note(`${file.name} is not a Python text file (${err.message || "not UTF-8 text"}); your code is unchanged`, "error");
+      return;
+    }
+    const current = this.editor.getCode();
+    if (current.trim() && current !== text && !window.confirm(`Replace the code in the editor with ${file.name}? Save it first (⤓ Save) if you want to keep it.`)) {
+      this.console.note(`${file.name} not loaded; your code is unchanged`);
+      return;
+    }
     this.editor.setCode(text, { save: true });
     this.console.note(`loaded ${file.name}`);
   }

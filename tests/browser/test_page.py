@@ -304,6 +304,7 @@ def test_save_downloads_and_load_restores_and_reload_keeps_it(
     loaded = "# loaded from a file\nimport GUI\n\nwhile True:\n    GUI.showDigit(None)\n"
     source = tmp_path / "my_brain.py"
     source.write_text(loaded)
+    page.once("dialog", lambda dialog: dialog.accept())  # "Replace the code in the editor...?"
     page.set_input_files("#load", str(source))
     page.wait_for_function("(code) => window.exercise.editor.getCode() === code", arg=loaded)
     expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
@@ -532,3 +533,24 @@ def test_a_camera_that_cannot_open_is_said_on_its_card_and_the_picker_goes_back(
     expect(page.locator("#camera-file")).to_be_hidden()
     page.locator("#camera-select").select_option("demo")
     wait_for_more_frames(page, 2)
+
+
+def test_load_asks_before_replacing_and_refuses_binary(
+    page: Page, serve: ServerProcess, tmp_path: Path
+) -> None:
+    open_page(page, serve)
+    type_code(page, IDLE_LOOP)
+    binary = tmp_path / "picture.py"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    page.set_input_files("#load", str(binary))
+    expect(page.locator("#console")).to_contain_text("picture.py is not a Python text file")
+    assert editor_code(page) == IDLE_LOOP
+    other = tmp_path / "other.py"
+    other.write_text("print('other')\n")
+    page.once("dialog", lambda dialog: dialog.dismiss())  # "Replace the code...?" No
+    page.set_input_files("#load", str(other))
+    expect(page.locator("#console")).to_contain_text("other.py not loaded")
+    assert editor_code(page) == IDLE_LOOP
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.set_input_files("#load", str(other))
+    page.wait_for_function("(code) => window.exercise.editor.getCode() === code", arg="print('other')\n")
