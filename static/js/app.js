@@ -209,6 +209,12 @@ class App {
     const own = msg.origin !== null && msg.origin !== undefined && msg.origin === this.clientId;
     if (own) return;
     if (typeof msg.code !== "string") return;
+    if (this.dirty && msg.origin !== null && msg.code !== this.editor.getCode()) {
+      // Typed here while another tab saved: keep these keystrokes (they are saved next, and
+      // reach the other tab), and say so rather than drop them.
+      this.console.note("another tab changed the code while you were typing here; your edits are kept");
+      return;
+    }
     this.editor.setCode(msg.code);
     this.dirty = false;
     clearTimeout(this.saveTimer);

@@ -554,3 +554,22 @@ def test_load_asks_before_replacing_and_refuses_binary(
     page.once("dialog", lambda dialog: dialog.accept())
     page.set_input_files("#load", str(other))
     page.wait_for_function("(code) => window.exercise.editor.getCode() === code", arg="print('other')\n")
+
+
+def test_keystrokes_typed_while_another_tab_saves_are_kept(page: Page, serve: ServerProcess) -> None:
+    other = page.context.new_page()
+    open_page(other, serve)
+    open_page(page, serve)
+    type_code(page, IDLE_LOOP)
+    other.wait_for_function("(code) => window.exercise.editor.getCode() === code", arg=IDLE_LOOP)
+    # This tab types (its autosave is 0.5 s away) and, meanwhile, the other tab saves.
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.insert_text("# typed here\n")
+    other.evaluate("() => window.exercise.connection.send('save_code', { code: '# from the other tab\\n' })")
+    expect(page.locator("#console")).to_contain_text("your edits are kept")
+    mine = IDLE_LOOP + "# typed here\n"
+    assert editor_code(page) == mine
+    # The kept edits are saved, and reach the other tab.
+    other.wait_for_function("(code) => window.exercise.editor.getCode() === code", arg=mine)
+    other.close()
