@@ -18,8 +18,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from exercise import __version__
 from exercise.brain.events import BrainEvent, BrainState
 from exercise.cameras import CameraSource, open_camera
-from exercise.exceptions import CameraError, ModelError, StateError
+from exercise.exceptions import CameraError, ModelError, ModelTooLargeError, StateError
 from exercise.model import DEFAULT_MODEL_PATH, MAX_MODEL_BYTES, DigitModel, load_default_model
+from exercise.model_guard import check_isolated
 from exercise.server.config import ServerConfig
 from exercise.server.state import SavedModel, StateDir
 
@@ -320,6 +321,9 @@ class Exercise:
 
         Returns its spec dict. Raises ModelError (the model in use is untouched).
         """
+        if len(data) > MAX_MODEL_BYTES:
+            raise ModelTooLargeError(len(data), MAX_MODEL_BYTES, source=name)
+        check_isolated(data, name)  # where a memory cap applies, before the server runs it
         model = DigitModel.load(data, name=name, max_bytes=MAX_MODEL_BYTES)
         path = self.state.store_model(data, model.spec.sha256)
         spec = self._use_model(model, path)
@@ -389,8 +393,6 @@ def _webcam_entry(webcam: Any) -> Dict[str, str]:
 def check_model_upload(size: Optional[int]) -> None:
     """Refuse an upload whose announced size is over the limit before reading it."""
     if size is not None and size > MAX_MODEL_BYTES:
-        from exercise.exceptions import ModelTooLargeError
-
         raise ModelTooLargeError(size, MAX_MODEL_BYTES, source="upload")
 
 

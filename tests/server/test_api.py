@@ -17,6 +17,7 @@ from exercise.model import DEFAULT_MODEL_PATH
 from server.helpers import of_type, raw_http, receive_until
 from tests.conftest import build_onnx_model, draw_digit, png_bomb
 from tests.test_external_data import external, model_reading
+from tests.test_model_guard import memory_hog
 
 
 def multipart(field: str, filename: str, data: bytes):
@@ -229,6 +230,11 @@ def test_model_upload_good_and_bad(server):
         status, _, body = server.request("POST", "/api/model?name=sneaky.onnx", sneaky)
         error = json.loads(body)["error"]
         assert status == 400 and error["code"] == "model_format" and "separate file" in error["message"]
+
+        status, _, body = server.request("POST", "/api/model?name=hog.onnx", memory_hog())
+        error = json.loads(body)["error"]
+        assert status == 400 and "needs more than 1024 MB of memory" in error["message"]
+        assert server.exercise.model.spec.name == "mine.onnx"  # the model in use stays
         status, _, body = server.request("POST", "/api/model", build_onnx_model(classes=9))
         assert status == 400 and json.loads(body)["error"]["code"] == "model_shape"
         status, _, body = server.request("GET", "/api/model")

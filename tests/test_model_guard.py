@@ -1,0 +1,51 @@
+"""exercise.model_guard: uploaded models are checked where a memory cap applies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from exercise.exceptions import ModelError
+from exercise.model_guard import check_isolated
+
+
+def memory_hog(rows: int = 700_000) -> bytes:
+    """A [1,1,28,28] -> [1,10] model whose every run expands the image to rows x 784 floats
+    (2.2 GB for the default), then averages it back."""
+    nodes = [
+        helper.make_node("Reshape", ["input", "flat"], ["row"]),
+        helper.make_node("Expand", ["row", "rows"], ["big"]),
+        helper.make_node("ReduceMean", ["big"], ["mean"], axes=[0], keepdims=1),
+        helper.make_node("MatMul", ["mean", "weights"], ["output"]),
+    ]
+    initializers = [
+        numpy_helper.from_array(np.array([1, 784], np.int64), "flat"),
+        numpy_helper.from_array(np.array([rows, 784], np.int64), "rows"),
+        numpy_helper.from_array(
+            np.random.default_rng(0).normal(size=(784, 10)).astype(np.float32), "weights"
+        ),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "hog",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
+        initializers,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+def test_a_model_that_expands_every_run_to_gigabytes_is_refused():
+    with pytest.raises(ModelError, match=r"hog.onnx: running it on one 28x28 image needs more than 1024 MB"):
+        check_isolated(memory_hog(), "hog.onnx")
+
+
+def test_a_small_model_passes_and_a_broken_one_keeps_its_reason(digit_model_bytes):
+    check_isolated(digit_model_bytes, "mine.onnx")
+    check_isolated(memory_hog(rows=10), "small_hog.onnx")  # the same graph, small: fine
+    with pytest.raises(ModelError) as info:
+        check_isolated(b"not a model at all", "garbage.onnx")
+    assert info.value.code == "model_format" and "protobuf" in str(info.value)
