@@ -33,6 +33,7 @@ import traceback
 from typing import Any, BinaryIO, Dict, List, Optional, Tuple
 
 from exercise.brain.family import adopt_orphans, kill_descendants
+from exercise.brain.privileges import drop_privileges
 
 #: Exit statuses the runner understands (anything else is the student's own os._exit).
 EXIT_FINISHED = 0
@@ -458,6 +459,11 @@ def _run(config: Dict[str, Any], control: BinaryIO, channel: Channel, outbox: Ou
     namespace: Dict[str, Any] = {"__name__": "__main__", "__file__": filename, "__builtins__": builtins}
     program = split_program(code, filename)
 
+    try:
+        drop_privileges()  # as root, the code runs as nobody: it cannot signal or read the server
+    except OSError as exc:
+        note(f"the brain could not switch to an unprivileged user ({exc}); the code was not run")
+        return EXIT_FAILED
     set_memory_limit(memory_limit_mb)
     adopt_orphans()  # what the code starts stays in our family, for Stop to find
     channel.send({"t": "started"})

@@ -58,6 +58,7 @@ from exercise.brain.family import descendants
 from exercise.brain.frames import DEFAULT_CAPACITY, FrameSlot
 from exercise.brain.output import OutputLimiter
 from exercise.brain.pacing import check_frequency
+from exercise.brain.privileges import readable_copy
 from exercise.brain.wire import MessageReader, WireError, encode_command, write_all
 from exercise.cameras.base import CameraSource, Frame
 from exercise.exceptions import BrainError
@@ -448,7 +449,7 @@ class BrainRunner:
                 "filename": codecheck.BRAIN_FILENAME,
                 "hz": self._target_hz,
                 "gui_fps": self._gui_fps,
-                "model": None if self._model_path is None else str(self._model_path),
+                "model": None if self._model_path is None else str(readable_copy(self._model_path)),
                 "model_name": self._model_name,
                 "memory_limit_mb": self._memory_limit_mb,
                 "frames_fd": self._slot.fd,
@@ -529,7 +530,8 @@ class BrainRunner:
         with self._command_lock:
             self._model_path, self._model_name = Path(model_path), name
             if self._run is not None:
-                self._run.child.send({"cmd": "model", "path": str(model_path), "name": name})
+                shared = readable_copy(Path(model_path))  # the child may run as another user
+                self._run.child.send({"cmd": "model", "path": str(shared), "name": name})
 
     def close(self) -> None:
         """Stop and release the shared memory. Idempotent."""
