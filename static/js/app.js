@@ -168,7 +168,7 @@ class App {
     c.on("code", (msg) => this.onCode(msg));
     c.on("digit", (msg) => {
       this.result.show(msg.digit, msg.probabilities);
-      this.cameraView.setDigit(msg.digit, msg.box);
+      this.cameraView.setDigit(msg.digit, msg.box, msg.seq || 0);
     });
     c.on("frequency", (msg) => this.showFrequency(msg));
     c.on("console", (msg) => this.console.append(msg.lines || []));

@@ -3,6 +3,9 @@
 
 /** How long a digit box stays drawn without a newer `digit` message (ms). */
 const BOX_LIFETIME_MS = 2000;
+/** A box read from a frame this many frames older than the one shown is drawn dashed and
+ * faded: at a low brain rate it marks where the digit *was*, not where it is. */
+const LAGGING_FRAMES = 3;
 
 export class CameraView {
   /**
@@ -21,6 +24,7 @@ export class CameraView {
     this.framesDrawn = 0;
     this.fromBrain = false;
     this.seq = 0;
+    this.boxSeq = 0;
   }
 
   /**
@@ -49,10 +53,11 @@ export class CameraView {
       });
   }
 
-  /** A `digit` message: box [x, y, w, h] in camera-frame pixels, or null. */
-  setDigit(digit, box) {
+  /** A `digit` message: box [x, y, w, h] in camera-frame pixels, or null, read from frame `seq`. */
+  setDigit(digit, box, seq = 0) {
     this.digit = digit;
     this.box = Array.isArray(box) && box.length === 4 ? box : null;
+    this.boxSeq = seq;
     this.boxTime = performance.now();
     this.draw();
   }
@@ -86,17 +91,29 @@ export class CameraView {
     }
     ctx.drawImage(this.bitmap, 0, 0);
     const fresh = performance.now() - this.boxTime < BOX_LIFETIME_MS;
-    if (this.box && fresh && !this.fromBrain) this.drawBox(this.box, this.digit);
+    const lagging = this.boxSeq > 0 && this.seq - this.boxSeq > LAGGING_FRAMES;
+    canvas.dataset.boxLagging = lagging ? "1" : "0";
+    if (this.box && fresh && !this.fromBrain) this.drawBox(this.box, this.digit, lagging);
     const source = this.fromBrain ? "GUI.showImage" : "camera";
     this.info.textContent = `${source} · frame ${this.seq} · ${this.bitmap.width}×${this.bitmap.height}`;
   }
 
-  drawBox([x, y, w, h], digit) {
+  drawBox([x, y, w, h], digit, lagging) {
     const { ctx, canvas } = this;
     const line = Math.max(2, Math.round(canvas.width / 200));
+    ctx.save();
+    ctx.globalAlpha = lagging ? 0.55 : 1;
+    ctx.setLineDash(lagging ? [3 * line, 2 * line] : []);
     ctx.lineWidth = line;
     ctx.strokeStyle = "#16a34a";
     ctx.strokeRect(x, y, w, h);
+    ctx.setLineDash([]);
+    this.drawLabel(x, y, h, line, digit);
+    ctx.restore();
+  }
+
+  drawLabel(x, y, h, line, digit) {
+    const { ctx, canvas } = this;
     if (digit === null || digit === undefined) return;
     const size = Math.max(14, Math.round(canvas.width / 20));
     ctx.font = `bold ${size}px system-ui, sans-serif`;

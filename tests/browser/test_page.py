@@ -573,3 +573,26 @@ def test_keystrokes_typed_while_another_tab_saves_are_kept(page: Page, serve: Se
     # The kept edits are saved, and reach the other tab.
     other.wait_for_function("(code) => window.exercise.editor.getCode() === code", arg=mine)
     other.close()
+
+
+@pytest.mark.parametrize(("hz", "lagging"), [(2, "1"), (30, "0")])
+def test_a_box_from_an_older_frame_is_marked_as_lagging(
+    page: Page, serve: ServerProcess, hz, lagging
+) -> None:
+    open_page(page, serve)
+    type_code(
+        page,
+        "import GUI, HAL\nwhile True:\n    HAL.getImage()\n    GUI.showDigit(3, None, (10, 10, 40, 40))\n",
+    )
+    page.locator("#brain-target").fill(str(hz))
+    page.locator("#brain-target").press("Enter")
+    play_brain(page)
+    page.wait_for_timeout(1500)
+    samples = []
+    for _ in range(10):  # the camera view at 30 fps, the brain at `hz`
+        samples.append(page.locator("#camera-canvas").get_attribute("data-box-lagging"))
+        page.wait_for_timeout(97)
+    stop_brain(page)
+    page.locator("#brain-target").fill("30")
+    page.locator("#brain-target").press("Enter")
+    assert samples.count(lagging) >= 6, samples
