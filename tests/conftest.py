@@ -244,6 +244,21 @@ def build_digit_model(*, metadata: Optional[Dict[str, str]] = None) -> bytes:
 # --- MNIST-format files -----------------------------------------------------------------------
 
 
+def digit_graph(nodes: Sequence[Any], initializers: Sequence[Any], name: str = "g") -> bytes:
+    """A serialised ONNX model (opset 17, IR 8) of ``nodes`` from ``input`` [1,1,28,28] to
+    ``output`` [1,10]: the contract's shapes around whatever graph a test needs."""
+    graph = helper.make_graph(
+        list(nodes),
+        name,
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
+        list(initializers),
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
 def png_bomb(width: int, height: int) -> bytes:
     """A real, valid PNG of ``width`` x ``height`` black grey pixels: a few hundred kB that
     decode to ``width * height`` bytes (a decompression bomb when that is huge)."""

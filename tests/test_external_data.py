@@ -8,6 +8,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from exercise.external_data import WireError, external_tensors
 from exercise.model import DEFAULT_MODEL_PATH
+from tests.conftest import digit_graph
 
 
 def external(name: str, location: str) -> TensorProto:
@@ -43,16 +44,7 @@ def model_reading(tensor: TensorProto, *, in_subgraph: bool = False) -> bytes:
         helper.make_node("Add", ["sum", tensor.name], ["added"]),
         helper.make_node("Reshape", ["added", "shape"], ["output"]),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "g",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
-        initializers,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    return model.SerializeToString()
+    return digit_graph(nodes, initializers, "g")
 
 
 def test_the_shipped_model_is_self_contained():

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 from exercise.exceptions import ModelError
 from exercise.model_guard import check_isolated
+from tests.conftest import digit_graph
 
 
 def memory_hog(rows: int = 700_000) -> bytes:
@@ -26,16 +27,7 @@ def memory_hog(rows: int = 700_000) -> bytes:
             np.random.default_rng(0).normal(size=(784, 10)).astype(np.float32), "weights"
         ),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "hog",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
-        initializers,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    return model.SerializeToString()
+    return digit_graph(nodes, initializers, "hog")
 
 
 def test_a_model_that_expands_every_run_to_gigabytes_is_refused():
