@@ -596,3 +596,20 @@ def test_a_box_from_an_older_frame_is_marked_as_lagging(
     page.locator("#brain-target").fill("30")
     page.locator("#brain-target").press("Enter")
     assert samples.count(lagging) >= 6, samples
+
+
+def test_a_refused_browser_camera_is_said_and_the_server_keeps_its_camera(
+    page: Page, serve: ServerProcess
+) -> None:
+    # The student clicks "Block" on the browser's camera prompt.
+    page.add_init_script(
+        "navigator.mediaDevices.getUserMedia = () =>"
+        " Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));"
+    )
+    open_page(page, serve)
+    page.locator("#camera-select").select_option("browser")
+    error = page.locator("#camera-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("Permission denied")
+    expect(page.locator("#camera-select")).to_have_value("demo")
+    assert serve.health()["camera"]["spec"].startswith("demo")
