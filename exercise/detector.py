@@ -7,7 +7,7 @@ tells a pen stroke on paper from a cable on a wall, a printed 7 from a written o
 pencil digit from a shadow by what it learned, not by thresholds tuned here.
 :mod:`exercise.preprocess` then measures each digit's ink inside the box it is given.
 
-CONTRACT::
+What it offers::
 
     load_detector(path=None) -> DigitDetector       # cached: one session per file per process
     DigitDetector.detect(grey) -> List[Detection]     # best first, boxes in grey's coordinates

@@ -6,7 +6,7 @@ learned network that looks at each candidate first, at the mark as MNIST would h
 at its surroundings, and scores how much it looks like a handwritten digit on a surface.
 Only candidates it accepts reach the student's model.
 
-CONTRACT::
+What it offers::
 
     handwriting_scores(image28s (N,28,28) uint8, contexts (N,28,28) uint8) -> (N,) float32 in 0..1
     accepts(image28s, contexts) -> (N,) bool           # score >= the gate's threshold

@@ -1,6 +1,6 @@
 """Load an ONNX digit model with onnxruntime and check it against the exercise's spec.
 
-CONTRACT (names and signatures are fixed):
+What it offers::
 
     DigitModel.load(source: path | bytes, *, name=None, max_bytes=MAX_MODEL_BYTES,
                     threads=1) -> DigitModel            # raises ModelError subclasses

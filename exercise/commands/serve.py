@@ -49,11 +49,6 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--token", help="access token to require (default: generated when not on loopback)")
     parser.add_argument("--autostart", action="store_true", help="press Play on the saved code at start")
-    parser.add_argument(
-        "--no-browser-open-is-fine",
-        action="store_true",
-        help="accepted for compatibility: the server never opens a browser itself",
-    )
     parser.set_defaults(func=run, command="serve")
 
 

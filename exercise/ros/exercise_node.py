@@ -31,11 +31,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Tuple
 
 from exercise.brain.events import BrainEvent, DigitShown, FrequencyMeasured
 from exercise.exceptions import ExerciseError
 from exercise.ros.results import box_of, confidence_of, digit_value, probability_values
+
+if TYPE_CHECKING:  # the server is imported when the node starts serving, not on import
+    from exercise.server.config import ServerConfig
 
 #: A box older than this is not drawn any more: the brain stopped showing digits.
 BOX_LIFETIME_S = 1.0
@@ -74,7 +77,7 @@ def read_params(rospy: Any) -> NodeParams:
     )
 
 
-def server_config(params: NodeParams) -> Any:
+def server_config(params: NodeParams) -> ServerConfig:
     """The ServerConfig that serves ``params``: the camera is the ``ros:`` source."""
     from exercise.server.config import ServerConfig
 

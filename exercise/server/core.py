@@ -351,7 +351,7 @@ class Exercise:
         sources: List[Dict[str, str]] = []
         try:
             for webcam in list_webcams():
-                sources.append(_webcam_entry(webcam))
+                sources.append({"spec": webcam.spec, "label": webcam.label})
         except CameraError:
             pass
         sources.append({"spec": "demo", "label": "Demo camera (synthetic digits)"})
@@ -376,24 +376,6 @@ def _restore_model(state: StateDir) -> Tuple[DigitModel, Path]:
                 f"the model in use, {saved.name}, cannot be loaded again ({exc.reason}); using the default"
             )
     return load_default_model(), DEFAULT_MODEL_PATH
-
-
-def _webcam_entry(webcam: Any) -> Dict[str, str]:
-    """list_webcams() items -> {spec, label}, whatever shape the camera module returns."""
-    if isinstance(webcam, dict):
-        spec = str(webcam.get("spec") or webcam.get("device") or webcam)
-        return {"spec": spec, "label": str(webcam.get("label") or webcam.get("name") or spec)}
-    spec = getattr(webcam, "spec", None) or getattr(webcam, "device", None) or str(webcam)
-    if not str(spec).startswith("webcam"):
-        spec = f"webcam:{spec}"
-    label = getattr(webcam, "label", None) or getattr(webcam, "name", None) or str(spec)
-    return {"spec": str(spec), "label": str(label)}
-
-
-def check_model_upload(size: Optional[int]) -> None:
-    """Refuse an upload whose announced size is over the limit before reading it."""
-    if size is not None and size > MAX_MODEL_BYTES:
-        raise ModelTooLargeError(size, MAX_MODEL_BYTES, source="upload")
 
 
 __all__ = ["Exercise", "ExerciseChange", "CodeChanged", "ModelChanged", "SettingsChanged", "ModelError"]

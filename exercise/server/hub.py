@@ -23,6 +23,7 @@ from exercise import __version__
 from exercise.brain.events import (
     BrainEvent,
     BrainFailed,
+    BrainState,
     ConsoleLine,
     DigitShown,
     FrequencyMeasured,
@@ -30,6 +31,7 @@ from exercise.brain.events import (
     InputShown,
     StateChanged,
 )
+from exercise.cameras.browser import BrowserCamera
 from exercise.exceptions import ExerciseError
 from exercise.server import protocol as p
 from exercise.server.core import CodeChanged, Exercise, ExerciseChange, ModelChanged, SettingsChanged
@@ -166,7 +168,7 @@ class Hub:
             self.exercise.subscribe(lambda event: self._hop(self._on_brain_event, event))
         )
         self._unsubscribe.append(self.exercise.watch(lambda change: self._hop(self._on_change, change)))
-        self.pump.set_brain_running(self.exercise.brain_state.value == "running")
+        self.pump.set_brain_running(self.exercise.brain_state is BrainState.RUNNING)
         self.pump.start()
         self._ticker = loop.create_task(self._tick())
 
@@ -276,8 +278,7 @@ class Hub:
             client.reply(exc.to_message())
             return
         camera = self.exercise.camera
-        push = getattr(camera, "push_jpeg", None)
-        if push is None:
+        if not isinstance(camera, BrowserCamera):
             client.reply(
                 p.error_message(
                     "camera",
@@ -285,7 +286,7 @@ class Hub:
                 )
             )
             return
-        push(message.payload, message.captured)
+        camera.push_jpeg(message.payload, message.captured)
 
     async def _execute(self, client: Client, command: p.Command) -> Optional[Dict[str, Any]]:
         """Run a command (blocking ones in a worker thread); return a reply message, if any."""
@@ -324,7 +325,7 @@ class Hub:
         return self.exercise.snapshot(self.pump.measured_fps)
 
     def _broadcast_state(self) -> None:
-        self.pump.set_brain_running(self.exercise.brain_state.value == "running")
+        self.pump.set_brain_running(self.exercise.brain_state is BrainState.RUNNING)
         self.pump.set_gui_fps(self.exercise.gui_fps)
         if self.clients:
             self.broadcast(p.state_message(self._snapshot()))
