@@ -340,8 +340,7 @@ class Exercise:
             self._runner.set_model(path, model.spec.name)
             self._model, self._model_path = model, path
             spec = model.spec.to_dict()
-        self._changed(ModelChanged(spec))
-        self._changed(SettingsChanged())
+        self._changed(ModelChanged(spec))  # the `model` message carries it; no `state` repeats it
         return spec
 
     def list_cameras(self) -> List[Dict[str, str]]:

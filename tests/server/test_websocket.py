@@ -286,3 +286,19 @@ def test_the_console_names_an_uploaded_model_by_its_file_name(server, digit_mode
         )
         assert "now using model my_net.onnx" in json.dumps(line)  # not the stored file's hash
         send(ws, type="stop")
+
+
+def test_a_model_change_reaches_a_tab_once(server):
+    with server.connect() as ws:
+        receive_until(ws, of_type("hello"))
+        send(ws, type="use_default_model", id="m")
+        _, seen = receive_until(ws, of_type("ack", id="m"))
+        deadline = time.monotonic() + 0.5  # and whatever follows soon after
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                raw = ws.recv(timeout=left)
+            except TimeoutError:
+                break
+            seen.append(raw if isinstance(raw, bytes) else json.loads(raw))
+        carrying = [m for m in seen if isinstance(m, dict) and m.get("type") in ("model", "state")]
+        assert [m["type"] for m in carrying] == ["model"]
