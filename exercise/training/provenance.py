@@ -15,24 +15,23 @@ from typing import Dict, Sequence
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+def _git(*args: str, check: bool = True) -> str:
+    """What ``git ARGS`` prints in the checkout, stripped.
+
+    Raises:
+        OSError, subprocess.SubprocessError: no git, or it timed out (or failed, with ``check``).
+    """
+    done = subprocess.run(
+        ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=check
+    )
+    return done.stdout.strip()
+
+
 def git_commit() -> str:
     """The checkout's commit (with ``+dirty`` if files differ), or ``unknown``."""
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
+        commit = _git("rev-parse", "--short", "HEAD")
+        dirty = _git("status", "--porcelain", "--untracked-files=no", check=False)
         return commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
