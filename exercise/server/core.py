@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from exercise import __version__
 from exercise.brain.events import BrainEvent, BrainState
 from exercise.cameras import CameraSource, open_camera
-from exercise.exceptions import CameraError, ModelError, ModelTooLargeError, StateError
+from exercise.exceptions import CameraError, ModelError, StateError
 from exercise.model import DEFAULT_MODEL_PATH, MAX_MODEL_BYTES, DigitModel, load_default_model
 from exercise.model_guard import check_isolated
 from exercise.server.config import ServerConfig
@@ -255,14 +255,9 @@ class Exercise:
         The template goes to every tab, the one that asked included: its ``CodeChanged``
         has no origin (``origin`` is accepted for symmetry with the other commands).
         """
-        unsaved: Optional[StateError] = None
         with self._lock:
             self._runner.stop()
-            self._code = self._default_code
-            try:
-                self.state.store_code(self._default_code)
-            except StateError as exc:
-                unsaved = exc
+            unsaved = self._keep_code(self._default_code)
         self._changed(CodeChanged(self._default_code, None))
         self._changed(SettingsChanged())
         if unsaved is not None:
@@ -274,14 +269,9 @@ class Exercise:
         Raises:
             StateError: it could not be written; it is the code in use all the same.
         """
-        unsaved: Optional[StateError] = None
         with self._lock:
             changed = code != self._code
-            self._code = code
-            try:
-                self.state.store_code(code)  # even when unchanged: the file may have been removed
-            except StateError as exc:
-                unsaved = exc
+            unsaved = self._keep_code(code)  # even when unchanged: the file may have been removed
         if changed:
             self._changed(CodeChanged(code, origin))
         if unsaved is not None:
@@ -321,8 +311,6 @@ class Exercise:
 
         Returns its spec dict. Raises ModelError (the model in use is untouched).
         """
-        if len(data) > MAX_MODEL_BYTES:
-            raise ModelTooLargeError(len(data), MAX_MODEL_BYTES, source=name)
         check_isolated(data, name)  # where a memory cap applies, before the server runs it
         model = DigitModel.load(data, name=name, max_bytes=MAX_MODEL_BYTES)
         path = self.state.store_model(data, model.spec.sha256)
@@ -358,6 +346,16 @@ class Exercise:
         return sources
 
     # -- internals ----------------------------------------------------------------------
+
+    def _keep_code(self, code: str) -> Optional[StateError]:
+        """Make ``code`` the code in use and write it to the state directory; the error if
+        it could not be written (the caller raises it once it has told the tabs)."""
+        self._code = code
+        try:
+            self.state.store_code(code)
+        except StateError as exc:
+            return exc
+        return None
 
     def _changed(self, change: ExerciseChange) -> None:
         self._change_listeners.emit(change)
