@@ -33,6 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from exercise.brain.events import BrainEvent, ConsoleLine, FrequencyMeasured, StateChanged  # noqa: E402
+from exercise.brain.family import descendants  # noqa: E402
 from exercise.brain.runner import BrainRunner, default_code  # noqa: E402
 from exercise.cameras.base import CameraSource  # noqa: E402
 
@@ -157,11 +158,19 @@ def _zombie(pid: Optional[int]) -> bool:
 
 
 def child_cpu(pid: Optional[int]) -> float:
+    """CPU seconds of the brain child and what is below it (``pid`` may be ``unshare``,
+    with nsinit and the child under it)."""
     if pid is None:
         return 0.0
-    with open(f"/proc/{pid}/stat", "rb") as stat:
-        fields = stat.read().rsplit(b")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for member in {pid} | descendants(pid):
+        try:
+            with open(f"/proc/{member}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue  # ended while we looked
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def parent_cpu() -> float:

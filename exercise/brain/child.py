@@ -460,7 +460,8 @@ def _run(config: Dict[str, Any], control: BinaryIO, channel: Channel, outbox: Ou
     program = split_program(code, filename)
 
     try:
-        drop_privileges()  # as root, the code runs as nobody: it cannot signal or read the server
+        if config.get("as_nobody"):
+            drop_privileges()  # the server is root: the code runs as nobody
     except OSError as exc:
         note(f"the brain could not switch to an unprivileged user ({exc}); the code was not run")
         return EXIT_FAILED

@@ -9,8 +9,9 @@ So the child, once it has imported what it needs and loaded the model, switches 
 files that user can read: :func:`readable_copy` puts one where it can.
 
 When the server does not run as root the child stays the server's user (no other user to
-switch to): the code can then signal the server, as any program that user runs could.
-``docs/isolation.md`` says what holds when.
+switch to); its own PID namespace (:mod:`exercise.brain.namespace`), where the kernel
+allows one, still keeps it from signalling the server. ``docs/isolation.md`` says what
+holds when.
 """
 
 from __future__ import annotations
@@ -56,20 +57,18 @@ def _others_can_read(folder: str) -> bool:
         return False
 
 
-def drop_privileges() -> bool:
-    """Become ``nobody`` for good (real, effective and saved ids); False if not root.
+def drop_privileges() -> None:
+    """Become ``nobody`` for good (real, effective and saved ids). The runner decides
+    (:func:`dropping`, in the server: in a user namespace the child itself looks like root).
 
     Raises:
         OSError: the switch failed; the caller must not run the student's code then.
     """
-    if not dropping():
-        return False
     os.setgroups([])
     os.setresgid(UNPRIVILEGED_GID, UNPRIVILEGED_GID, UNPRIVILEGED_GID)
     os.setresuid(UNPRIVILEGED_UID, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
     # Libraries that cache under $HOME would try the server's (root's) home.
     os.environ["HOME"] = tempfile.gettempdir()
-    return True
 
 
 def readable_copy(path: Path) -> Path:

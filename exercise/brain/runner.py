@@ -14,7 +14,8 @@
   (for example a run's last console lines always come before its ``STOPPED``).
 
 Isolation: the child gets stdin from /dev/null, its own session and process group (so Stop
-kills whatever it forked, too), an address-space cap (``RLIMIT_AS``) and a rate limit on its
+kills whatever it forked, too), its own PID namespace where the kernel allows
+(:mod:`exercise.brain.namespace`), an address-space cap (``RLIMIT_AS``) and a rate limit on its
 output. Whatever the student's code does (crash, ``sys.exit``, eat memory, fork, print
 without end) ends in an event and a runner ready for the next Play.
 
@@ -56,9 +57,11 @@ from exercise.brain.events import (
 )
 from exercise.brain.family import descendants
 from exercise.brain.frames import DEFAULT_CAPACITY, FrameSlot
+from exercise.brain.namespace import namespace_prefix
+from exercise.brain.nsinit import SIGNAL_BASE
 from exercise.brain.output import OutputLimiter
 from exercise.brain.pacing import check_frequency
-from exercise.brain.privileges import readable_copy
+from exercise.brain.privileges import dropping, readable_copy
 from exercise.brain.wire import MessageReader, WireError, encode_command, write_all
 from exercise.cameras.base import CameraSource, Frame
 from exercise.exceptions import BrainError
@@ -133,10 +136,13 @@ class ChildProcess:
         control_read, control_write = os.pipe()
         events_read, events_write = os.pipe()
         wake_read, wake_write = os.pipe()
+        #: In its own PID namespace the child cannot see or signal the server, and SIGTERM
+        #: would not reach it (nor ``unshare`` above it): it is ended by SIGKILL alone.
+        self.namespaced = bool(namespace_prefix())
         try:
             fds = (control_read, events_write, frames_fd)
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "exercise.brain.child", *(str(fd) for fd in fds)],
+                [*namespace_prefix(), sys.executable, "-m", "exercise.brain.child", *(str(fd) for fd in fds)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -182,16 +188,19 @@ class ChildProcess:
         child is reaped; with a child that ignores SIGTERM that is ``grace`` plus a few ms.
         """
         family = descendants(self.pid)
-        if not self.exited.is_set():
+        if not self.exited.is_set() and not self.namespaced:
             self._signal_all(signal.SIGTERM, family)
             self.exited.wait(grace)
             family |= descendants(self.pid)
         # Always: a grandchild may ignore SIGTERM, or outlive a child that exited by itself.
         self._signal_all(signal.SIGKILL, family)
         try:
-            return self._process.wait(timeout=5.0)
+            self._process.wait(timeout=5.0)
         except subprocess.TimeoutExpired:  # stuck in the kernel (D state); give up waiting
             return -int(signal.SIGKILL)
+        status = self.returncode
+        assert status is not None
+        return status
 
     def kill_now(self) -> None:
         """SIGKILL the whole group at once (the child broke the message format)."""
@@ -199,7 +208,11 @@ class ChildProcess:
 
     @property
     def returncode(self) -> Optional[int]:
-        return self._process.returncode
+        """The child's exit status once reaped; negative: killed by that signal."""
+        status = self._process.returncode
+        if self.namespaced and status is not None and status > SIGNAL_BASE:
+            return SIGNAL_BASE - status  # nsinit's way of saying "killed by a signal"
+        return status
 
     def close(self) -> None:
         """Close the ends we write to. Call after :meth:`terminate`; idempotent."""
@@ -454,6 +467,7 @@ class BrainRunner:
                 "memory_limit_mb": self._memory_limit_mb,
                 "frames_fd": self._slot.fd,
                 "capacity": self._slot.capacity,
+                "as_nobody": dropping(),
             }
             child = ChildProcess(config, self._slot.fd)
             feed = FrameFeed(self._slot, self._camera, lambda: child.send({"cmd": "frame"}))

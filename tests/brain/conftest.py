@@ -3,10 +3,14 @@ always closed, so no test leaves a child process behind."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional, Type, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Type, TypeVar
 
 import numpy as np
 import pytest
@@ -134,3 +138,46 @@ def make_runner(camera: PushedCamera, recorder: Recorder) -> Iterator[Callable[.
 @pytest.fixture
 def runner(make_runner: Callable[..., BrainRunner]) -> BrainRunner:
     return make_runner()
+
+
+#: A server in its own process: plays argv[1] (with ``SERVER`` replaced by its own process
+#: id) as brain code for 4 s, then prints the console, the failures and that it is alive.
+SERVER_STAND_IN = """
+import json, os, sys, time
+from exercise.brain.events import BrainFailed, ConsoleLine
+from exercise.brain.runner import BrainRunner
+from tests.brain.conftest import PushedCamera
+import numpy as np
+lines, failures = [], []
+def on_event(event):
+    if isinstance(event, ConsoleLine):
+        lines.append(event.text)
+    elif isinstance(event, BrainFailed):
+        failures.append(event.message)
+camera = PushedCamera("test")
+camera.start()
+camera.publish(np.zeros((48, 64, 3), np.uint8))
+runner = BrainRunner(camera, None, on_event)
+runner.play(sys.argv[1].replace("SERVER", str(os.getpid())))
+time.sleep(4)
+runner.close()
+print(json.dumps({"lines": lines, "failures": failures, "alive": True}))
+"""
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_stand_in(python: Path, code: str, user_prefix: Sequence[str] = ()) -> Dict[str, Any]:
+    """Run :data:`SERVER_STAND_IN` with ``python`` (as another user after ``user_prefix``,
+    e.g. ``setpriv ...``) on ``code``; its report, whose ``alive`` says the code did not kill it."""
+    result = subprocess.run(
+        [*user_prefix, str(python), "-c", SERVER_STAND_IN, code],
+        cwd=str(ROOT),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "HOME": tempfile.gettempdir()},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report: Dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
