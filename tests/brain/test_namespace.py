@@ -34,6 +34,8 @@ for target in (SERVER, -SERVER):
         os.kill(target, signal.SIGKILL)
     except OSError as exc:
         print("kill", target, type(exc).__name__)
+os.kill(os.getppid(), signal.SIGKILL)  # the issue's attack: its parent is the namespace's init
+print("after killing the parent", os.path.exists(f"/proc/{os.getppid()}"))
 """
 
 
@@ -67,6 +69,7 @@ def test_code_running_as_the_servers_own_user_cannot_see_or_kill_the_server() ->
     assert "processes [1, 2]" in lines  # nsinit and itself, nothing else
     assert any(line.startswith("kill ") and line.endswith("ProcessLookupError") for line in lines), lines
     assert sum(line.startswith("kill ") for line in lines) == 2, lines
+    assert "after killing the parent True" in lines  # an init ignores SIGKILL from inside
 
 
 @needs_root
