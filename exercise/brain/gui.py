@@ -14,12 +14,15 @@ first: calling them every tick at 1000 Hz is fine, and the last call always arri
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-#: ``send(kind, message, array)``: newest-wins delivery to the parent (see child.Outbox).
-Send = Callable[[str, Dict[str, Any], Optional[np.ndarray]], None]
+from exercise.brain.events import DigitShown, ImageShown, InputShown
+from exercise.brain.messages import GuiResult
+
+#: Newest-wins delivery to the runner (:class:`exercise.brain.outbox.Outbox`).
+Send = Callable[[GuiResult], None]
 
 GUI_FUNCTIONS = ["showImage", "showDigit", "showInput"]
 #: Largest image GUI.showImage takes (pixels): more than any camera view, and it must
@@ -42,22 +45,22 @@ class Gui:
         box: Optional[Sequence[int]] = None,
     ) -> None:
         """Show ``digit`` (0-9, or None for "no digit"), its 10 probabilities and its box (x, y, w, h)."""
-        message = {
-            "digit": check_digit(digit),
-            "probabilities": check_probabilities(probabilities),
-            "box": check_box(box),
-            "frame_seq": self._last_frame()[0],
-        }
-        self._send("digit", message, None)
+        values = check_box(box)
+        shown_box = None if values is None else (values[0], values[1], values[2], values[3])
+        self._send(
+            DigitShown(
+                check_digit(digit), check_probabilities(probabilities), shown_box, self._last_frame()[0]
+            )
+        )
 
     def showInput(self, image: Any) -> None:  # noqa: N802
         """Show the model's input: a ``[1,1,28,28]`` tensor (any scaling) or a 28x28 image."""
-        self._send("input", {}, to_input_image(image))
+        self._send(InputShown(to_input_image(image)))
 
     def showImage(self, image: Any) -> None:  # noqa: N802
         """Show ``image`` (BGR or grey uint8; float images are converted) instead of the camera."""
         seq, timestamp = self._last_frame()
-        self._send("image", {"frame_seq": seq, "timestamp": timestamp}, to_display_image(image))
+        self._send(ImageShown(to_display_image(image), seq, timestamp))
 
 
 def check_digit(digit: Any) -> Optional[int]:

@@ -5,7 +5,7 @@ dropped, even its own ``os.kill(os.getpid(), SIGSEGV)``, and orphans come to it.
 student's code must not run as that, so this starts it as the second process, reaps every
 orphan until it ends, and exits with its status: its exit code, or 128 + the signal that
 killed it (init cannot be killed by a signal of its own to pass that on), which
-:class:`exercise.brain.runner.ChildProcess` reads back. When this exits, the kernel kills
+:class:`exercise.brain.process.ChildProcess` reads back. When this exits, the kernel kills
 whatever is left in the namespace.
 
 Run by path, with no imports beyond ``os`` and ``sys``: it costs a few milliseconds at Play.

@@ -2,16 +2,15 @@
 
 :class:`BrainRunner` is what the hub, the CLI and the ROS node use. It owns:
 
-* :class:`ChildProcess`, the one class that controls the child process: spawn (a fresh
-  ``python -m exercise.brain.child`` through ``subprocess``, never a fork of the threaded
-  server), commands, output pipes, terminate-then-kill of the child's whole process group,
-  and the meaning of its exit status;
-* :class:`FrameFeed`, a camera sink that writes each new frame into the shared frame slot
-  (:mod:`exercise.brain.frames`) from the camera's own thread;
-* one reader thread per run, which blocks on the child's pipes and turns what arrives into
-  :mod:`exercise.brain.events`;
+* per Play, a :class:`~exercise.brain.process.ChildProcess` (spawn, commands, signals,
+  exit status), a :class:`~exercise.brain.feed.FrameFeed` (the camera's frames into the
+  shared frame slot) and a reader thread (:func:`~exercise.brain.reader.read_child`) whose
+  reports this module turns into state and :mod:`exercise.brain.events`;
+* the state machine: STOPPED, RUNNING, PAUSING, PAUSED;
 * :class:`_Emitter`, which hands every event to ``on_event`` one call at a time, in order
   (for example a run's last console lines always come before its ``STOPPED``).
+
+Commands and reports are the typed values of :mod:`exercise.brain.messages`.
 
 Isolation: the child gets stdin from /dev/null, its own session and process group (so Stop
 kills whatever it forked, too), its own PID namespace where the kernel allows
@@ -26,21 +25,12 @@ of /proc, from a descendant it has not yet reached, is the one way out.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import logging
-import os
-import selectors
-import signal
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Set
-
-import numpy as np
+from typing import Callable, List, Optional
 
 from exercise.brain import codecheck
 from exercise.brain.events import (
@@ -49,21 +39,30 @@ from exercise.brain.events import (
     BrainState,
     ConsoleLine,
     ConsoleStream,
-    DigitShown,
     FrequencyMeasured,
-    ImageShown,
-    InputShown,
     StateChanged,
 )
-from exercise.brain.family import descendants
+from exercise.brain.feed import FrameFeed
 from exercise.brain.frames import DEFAULT_CAPACITY, FrameSlot
-from exercise.brain.namespace import namespace_prefix
-from exercise.brain.nsinit import SIGNAL_BASE
-from exercise.brain.output import OutputLimiter
-from exercise.brain.pacing import check_frequency
+from exercise.brain.messages import (
+    Ending,
+    Finished,
+    FrameReady,
+    Pause,
+    Paused,
+    Report,
+    Resume,
+    SetFrequency,
+    SetGuiRate,
+    Start,
+    Started,
+    SwapModel,
+)
+from exercise.brain.pacing import check_frequency, check_gui_rate
 from exercise.brain.privileges import dropping, readable_copy
-from exercise.brain.wire import MessageReader, WireError, encode_command, write_all
-from exercise.cameras.base import CameraSource, Frame
+from exercise.brain.process import ChildProcess, describe_exit
+from exercise.brain.reader import read_child
+from exercise.cameras.base import CameraSource
 from exercise.exceptions import BrainError
 
 log = logging.getLogger(__name__)
@@ -71,263 +70,10 @@ log = logging.getLogger(__name__)
 #: The template a student starts from; Reset puts it back.
 DEFAULT_BRAIN_PATH = Path(__file__).resolve().parent.parent / "assets" / "default_brain.py"
 
-#: How long a child may take to die after SIGTERM before it gets SIGKILL.
-TERM_GRACE = 0.2
-#: GUI rates a listener may ask for (docs/protocol.md, ``set_gui_rate``).
-MIN_GUI_FPS, MAX_GUI_FPS = 1.0, 60.0
-#: Most bytes read from a dead child's pipes (a forked grandchild could keep writing).
-_DRAIN_LIMIT = 4 << 20
-
 
 def default_code() -> str:
     """The default brain template's source (exercise/assets/default_brain.py)."""
     return DEFAULT_BRAIN_PATH.read_text(encoding="utf-8")
-
-
-def check_gui_rate(fps: float) -> float:
-    """``fps`` as a float, or ValueError when outside 1..60."""
-    value = float(fps)
-    if not (MIN_GUI_FPS <= value <= MAX_GUI_FPS):
-        raise ValueError(f"GUI rate must be between {MIN_GUI_FPS:g} and {MAX_GUI_FPS:g} fps, got {fps!r}")
-    return value
-
-
-def describe_exit(returncode: int) -> str:
-    """The end of the sentence "the brain process ...", for an exit status from ``Popen``."""
-    if returncode >= 0:
-        return f"exited with status {returncode}"
-    try:
-        name = signal.Signals(-returncode).name
-    except ValueError:
-        name = f"signal {-returncode}"
-    hints = {
-        "SIGSEGV": " (it crashed: a segmentation fault, often in a C library)",
-        "SIGABRT": " (it aborted: a C library gave up, sometimes for lack of memory)",
-        "SIGKILL": " (killed from outside, for example by the system when memory ran out)",
-        "SIGBUS": " (it crashed: a bus error)",
-        "SIGFPE": " (it crashed: an arithmetic fault in a C library)",
-    }
-    return f"was killed by {name}{hints.get(name, '')}"
-
-
-def _child_environment() -> Dict[str, str]:
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    # One thread per numeric library: the brain shares the machine with the server, and
-    # every extra thread also reserves address space under the memory cap.
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[name] = "1"
-    env["MALLOC_ARENA_MAX"] = "2"
-    return env
-
-
-class ChildProcess:
-    """One brain child process, from spawn to reaping. Every signal and wait lives here.
-
-    One reader thread reads ``events_fd`` and ``output_fd`` and watches ``wake_fd``, which
-    becomes readable once the process has exited; it closes all three with
-    :meth:`close_reading` when it is done. Nobody else may close them: the next child's pipes
-    would reuse their numbers while the reader still reads them.
-    """
-
-    def __init__(self, config: Dict[str, Any], frames_fd: int) -> None:
-        control_read, control_write = os.pipe()
-        events_read, events_write = os.pipe()
-        wake_read, wake_write = os.pipe()
-        #: In its own PID namespace the child cannot see or signal the server, and SIGTERM
-        #: would not reach it (nor ``unshare`` above it): it is ended by SIGKILL alone.
-        self.namespaced = bool(namespace_prefix())
-        try:
-            fds = (control_read, events_write, frames_fd)
-            self._process = subprocess.Popen(
-                [*namespace_prefix(), sys.executable, "-m", "exercise.brain.child", *(str(fd) for fd in fds)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                pass_fds=fds,
-                start_new_session=True,  # its own process group: Stop kills what it forks
-                env=_child_environment(),
-                close_fds=True,
-            )
-        except OSError as exc:
-            for fd in (control_read, control_write, events_read, events_write, wake_read, wake_write):
-                os.close(fd)
-            raise BrainError(f"could not start the brain process: {exc}") from exc
-        os.close(control_read)
-        os.close(events_write)
-        assert self._process.stdout is not None
-        self.pid: int = self._process.pid
-        self.events_fd = events_read
-        self.output_fd = self._process.stdout.fileno()
-        self.wake_fd = wake_read
-        self._control = control_write
-        self._wake_write = wake_write
-        self._send_lock = threading.Lock()
-        #: Set once the process has exited (it may not be reaped yet).
-        self.exited = threading.Event()
-        self._closed = False
-        threading.Thread(target=self._wait_for_exit, name=f"brain {self.pid} waiter", daemon=True).start()
-        self.send(config)
-
-    def send(self, command: Dict[str, Any]) -> None:
-        """Write one command to the child; silently nothing if it is already gone."""
-        data = encode_command(command)
-        with self._send_lock:
-            if self._closed:
-                return
-            # BrokenPipeError: the child died; its reader reports why.
-            with contextlib.suppress(OSError):
-                write_all(self._control, data)
-
-    def terminate(self, grace: float = TERM_GRACE) -> int:
-        """End the child and everything it forked: SIGTERM, then SIGKILL after ``grace``.
-
-        Returns the child's exit status (negative: killed by that signal). Blocks until the
-        child is reaped; with a child that ignores SIGTERM that is ``grace`` plus a few ms.
-        """
-        family = descendants(self.pid)
-        if not self.exited.is_set() and not self.namespaced:
-            self._signal_all(signal.SIGTERM, family)
-            self.exited.wait(grace)
-            family |= descendants(self.pid)
-        # Always: a grandchild may ignore SIGTERM, or outlive a child that exited by itself.
-        self._signal_all(signal.SIGKILL, family)
-        try:
-            self._process.wait(timeout=5.0)
-        except subprocess.TimeoutExpired:  # stuck in the kernel (D state); give up waiting
-            return -int(signal.SIGKILL)
-        status = self.returncode
-        assert status is not None
-        return status
-
-    def kill_now(self) -> None:
-        """SIGKILL the whole group at once (the child broke the message format)."""
-        self._signal_all(signal.SIGKILL, descendants(self.pid))
-
-    @property
-    def returncode(self) -> Optional[int]:
-        """The child's exit status once reaped; negative: killed by that signal."""
-        status = self._process.returncode
-        if self.namespaced and status is not None and status > SIGNAL_BASE:
-            return SIGNAL_BASE - status  # nsinit's way of saying "killed by a signal"
-        return status
-
-    def close(self) -> None:
-        """Close the ends we write to. Call after :meth:`terminate`; idempotent."""
-        with self._send_lock:
-            if self._closed:
-                return
-            self._closed = True
-            for fd in (self._control, self._wake_write):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-
-    def close_reading(self) -> None:
-        """Close the ends the reader reads; only the reader calls this, once, when done."""
-        for fd in (self.events_fd, self.wake_fd):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        if self._process.stdout is not None:
-            self._process.stdout.close()
-
-    def _signal_all(self, sig: int, family: Set[int]) -> None:
-        # The child and every process still in its group:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, sig)
-        for pid in family:  # descendants that left the group with setsid
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, sig)
-
-    def _wait_for_exit(self) -> None:
-        try:
-            # WNOWAIT: learn of the exit without reaping, so the process group id stays
-            # reserved until terminate() has killed what is left in it.
-            os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
-        except ChildProcessError:
-            pass  # already reaped by terminate()
-        except OSError as exc:  # pragma: no cover
-            if exc.errno != errno.EINTR:
-                raise
-        self.exited.set()
-        # Under the lock: once close() has run, this number may be the next child's pipe.
-        with self._send_lock:
-            if not self._closed:
-                with contextlib.suppress(OSError):
-                    os.write(self._wake_write, b"x")
-
-
-class FrameFeed:
-    """Writes the camera's new frames into the slot while the brain runs (a camera sink).
-
-    No thread of its own: the camera's thread writes each frame as it publishes it. The
-    slot has one writer at a time (the lock), and none once :meth:`stop` has returned, so
-    the next run may clear and reuse the slot at once.
-    """
-
-    def __init__(self, slot: FrameSlot, camera: CameraSource, on_first_frame: Callable[[], None]) -> None:
-        self._slot = slot
-        self._camera = camera
-        self._on_first_frame = on_first_frame
-        self._lock = threading.Lock()
-        #: Set while attached to the camera: running, not paused, not stopped.
-        self._detach: Optional[Callable[[], None]] = None
-        self._stopped = False
-        self._told = False
-        #: The camera and seq of the newest frame written, so a frame is never written over
-        #: a newer one of the same camera.
-        self._written = (camera, 0)
-
-    def start(self) -> None:
-        self._attach(writing=True)
-
-    def set_camera(self, camera: CameraSource) -> None:
-        with self._lock:
-            attached = self._detach is not None
-            self._camera = camera
-        self._attach(attached)
-
-    def pause(self) -> None:
-        # Detached, not just ignoring frames: an on-demand camera then stops rendering.
-        self._attach(writing=False)
-
-    def resume(self) -> None:
-        self._attach(writing=True)
-
-    def stop(self) -> None:
-        """Detach for good; once this returns, no frame is being written or will be."""
-        self._attach(writing=False, stop=True)
-
-    def _attach(self, writing: bool, stop: bool = False) -> None:
-        with self._lock:
-            self._stopped = self._stopped or stop
-            if self._detach is not None:
-                self._detach()
-                self._detach = None
-            if not writing or self._stopped:
-                return
-            camera = self._camera
-            self._detach = camera.add_sink(lambda frame: self._write(camera, frame))
-        # The frame the camera already has: a pushed source (a browser tab, a ROS topic)
-        # may not send another for a while.
-        latest = camera.latest()
-        if latest is not None:
-            self._write(camera, latest)
-
-    def _write(self, camera: CameraSource, frame: Frame) -> None:
-        with self._lock:
-            # A camera that was just detached or replaced may have been handing over a frame.
-            if self._detach is None or camera is not self._camera:
-                return
-            last_camera, last_seq = self._written
-            if camera is last_camera and frame.seq <= last_seq:
-                return
-            self._slot.write(frame.image, frame.seq, frame.timestamp)
-            self._written = (camera, frame.seq)
-            first, self._told = not self._told, True
-        if first:
-            self._on_first_frame()
 
 
 class _Emitter:
@@ -359,6 +105,8 @@ class _Run:
     feed: FrameFeed
     started: float
     reader: Optional[threading.Thread] = None
+    #: The child's last word on how it ended, if it said one.
+    ending: Optional[Ending] = None
     #: Set when the runner let go of this run (Stop, Play again, close).
     abandoned: threading.Event = field(default_factory=threading.Event)
 
@@ -457,20 +205,20 @@ class BrainRunner:
             if self._slot is None:
                 self._slot = FrameSlot.create(DEFAULT_CAPACITY)
             self._slot.clear()
-            config = {
-                "code": code,
-                "filename": codecheck.BRAIN_FILENAME,
-                "hz": self._target_hz,
-                "gui_fps": self._gui_fps,
-                "model": None if self._model_path is None else str(readable_copy(self._model_path)),
-                "model_name": self._model_name,
-                "memory_limit_mb": self._memory_limit_mb,
-                "frames_fd": self._slot.fd,
-                "capacity": self._slot.capacity,
-                "as_nobody": dropping(),
-            }
-            child = ChildProcess(config, self._slot.fd)
-            feed = FrameFeed(self._slot, self._camera, lambda: child.send({"cmd": "frame"}))
+            start = Start(
+                code=code,
+                filename=codecheck.BRAIN_FILENAME,
+                hz=self._target_hz,
+                gui_fps=self._gui_fps,
+                model=None if self._model_path is None else str(readable_copy(self._model_path)),
+                model_name=self._model_name,
+                memory_limit_mb=self._memory_limit_mb,
+                frames_fd=self._slot.fd,
+                capacity=self._slot.capacity,
+                as_nobody=dropping(),
+            )
+            child = ChildProcess(start)
+            feed = FrameFeed(self._slot, self._camera, lambda: child.send(FrameReady()))
             run = _Run(child, feed, time.monotonic())
             self._last_feed = feed
             with self._state_lock:
@@ -496,7 +244,7 @@ class BrainRunner:
             if run is None or self._state is not BrainState.RUNNING:
                 return
             self._pauses += 1
-            run.child.send({"cmd": "pause", "n": self._pauses})
+            run.child.send(Pause(self._pauses))
             run.feed.pause()
             with self._state_lock:
                 self._state = BrainState.PAUSING
@@ -510,7 +258,7 @@ class BrainRunner:
             if run is None or self._state not in (BrainState.PAUSING, BrainState.PAUSED):
                 return
             run.feed.resume()
-            run.child.send({"cmd": "resume"})
+            run.child.send(Resume())
             with self._state_lock:
                 self._state = BrainState.RUNNING
             self._emit(StateChanged(BrainState.RUNNING))
@@ -521,7 +269,7 @@ class BrainRunner:
         with self._command_lock:
             self._target_hz = value
             if self._run is not None:
-                self._run.child.send({"cmd": "frequency", "hz": value})
+                self._run.child.send(SetFrequency(value))
 
     def set_gui_rate(self, fps: float) -> None:
         """Cap on GUI results (images, inputs, digits) per second, each kind (1 to 60, else ValueError)."""
@@ -529,7 +277,7 @@ class BrainRunner:
         with self._command_lock:
             self._gui_fps = value
             if self._run is not None:
-                self._run.child.send({"cmd": "gui_rate", "fps": value})
+                self._run.child.send(SetGuiRate(value))
 
     def set_camera(self, camera: CameraSource) -> None:
         """Take frames from ``camera`` from now on (the caller starts and stops cameras)."""
@@ -545,7 +293,7 @@ class BrainRunner:
             self._model_path, self._model_name = Path(model_path), name
             if self._run is not None:
                 shared = readable_copy(Path(model_path))  # the child may run as another user
-                self._run.child.send({"cmd": "model", "path": str(shared), "name": name})
+                self._run.child.send(SwapModel(str(shared), name))
 
     def close(self) -> None:
         """Stop and release the shared memory. Idempotent."""
@@ -591,126 +339,41 @@ class BrainRunner:
         self._emit(StateChanged(BrainState.STOPPED, reason))
 
     def _read(self, run: _Run) -> None:
-        """The reader thread of one run: pipes -> events, then the run's ending."""
+        """The reader thread of one run: reports -> events, then the run's ending."""
         try:
-            outcome = self._read_until_exit(run)
+            read_child(run.child, lambda reports: self._deliver(run, reports))
         finally:
             run.child.close_reading()
-        self._finish(run, outcome)
+        self._finish(run, run.ending)
 
-    def _read_until_exit(self, run: _Run) -> Optional[Dict[str, Any]]:
-        """Events from the child's pipes until it has exited; its ending message, if any."""
-        child = run.child
-        messages = MessageReader()
-        raw = _RawOutput()
-        outcome: Optional[Dict[str, Any]] = None
-        with selectors.DefaultSelector() as selector:
-            selector.register(child.events_fd, selectors.EVENT_READ, "events")
-            selector.register(child.output_fd, selectors.EVENT_READ, "output")
-            selector.register(child.wake_fd, selectors.EVENT_READ, "wake")
-            streams = 2
-            exited = False
-            while streams and not exited:
-                due = raw.limiter.next_due(time.monotonic())
-                timeout = None if due is None else max(0.0, due - time.monotonic())
-                for key, _ in selector.select(timeout):
-                    if key.data == "wake":
-                        exited = True
-                        continue
-                    chunk = os.read(key.fd, 65536)
-                    if not chunk:
-                        selector.unregister(key.fd)
-                        streams -= 1
-                    elif key.data == "events":
-                        outcome = self._handle_chunk(run, messages, chunk) or outcome
-                    else:
-                        raw.feed(chunk)
-                self._emit_lines(raw.limiter.take(time.monotonic()))
-        # The child has exited (or closed both pipes): what it wrote is still in the pipes.
-        for fd, is_events in ((child.events_fd, True), (child.output_fd, False)):
-            for chunk in _drain(fd):
-                if is_events:
-                    outcome = self._handle_chunk(run, messages, chunk) or outcome
-                else:
-                    raw.feed(chunk)
-        raw.finish()
-        self._emit_lines(raw.limiter.take_all())
-        return outcome
-
-    def _handle_chunk(self, run: _Run, messages: MessageReader, chunk: bytes) -> Optional[Dict[str, Any]]:
-        outcome = None
-        try:
-            decoded = messages.feed(chunk)
-        except WireError as exc:
-            run.child.kill_now()
-            return _stopped_by_runner(f"the brain process sent garbage and was stopped ({exc})")
+    def _deliver(self, run: _Run, reports: List[Report]) -> None:
+        """Apply what the child reported to the state, and emit the events it makes."""
         events: List[BrainEvent] = []
-        try:
-            for message, array in decoded:
-                try:
-                    result = self._translate(run, message, array)
-                except (KeyError, TypeError, ValueError) as exc:
-                    run.child.kill_now()
-                    return _stopped_by_runner(
-                        f"the brain process sent a bad {message.get('t')!r} message and was stopped ({exc!r})"
-                    )
-                if isinstance(result, dict):
-                    outcome = result
-                elif isinstance(result, list):
-                    events.extend(result)
-                elif result is not None:
-                    events.append(result)
-        finally:
-            self._events.emit(events)
-        return outcome
+        for report in reports:
+            if isinstance(report, (Finished, BrainFailed)):
+                run.ending = report  # said once the pipes are drained, in _finish
+            elif isinstance(report, FrequencyMeasured):
+                with self._state_lock:
+                    if self._run is not run or self._state is not BrainState.RUNNING:
+                        continue
+                    self._measured_hz = report.measured_hz
+                events.append(report)
+            elif isinstance(report, Paused):
+                with self._state_lock:
+                    # Only the child's answer to the latest pause: an older one may arrive late.
+                    if (
+                        self._run is not run
+                        or self._state is not BrainState.PAUSING
+                        or report.number != self._pauses
+                    ):
+                        continue
+                    self._state = BrainState.PAUSED
+                events.append(StateChanged(BrainState.PAUSED))
+            elif not isinstance(report, Started):
+                events.append(report)
+        self._events.emit(events)
 
-    def _translate(self, run: _Run, message: Dict[str, Any], array: Optional[np.ndarray]) -> Any:
-        """An event (or a list of them) for one child message, the ending message itself (a
-        dict), or None."""
-        kind = message["t"]
-        if kind == "console":
-            return [ConsoleLine(ConsoleStream(stream), str(text)) for stream, text in message["lines"]]
-        if kind == "digit":
-            digit = message["digit"]
-            probabilities = message["probabilities"]
-            box = message["box"]
-            return DigitShown(
-                None if digit is None else int(digit),
-                None if probabilities is None else [float(p) for p in probabilities][:10],
-                None if box is None else (int(box[0]), int(box[1]), int(box[2]), int(box[3])),
-                int(message.get("frame_seq", 0)),
-            )
-        if kind == "input" and array is not None and array.shape == (28, 28):
-            return InputShown(array)
-        if kind == "image" and array is not None and array.ndim in (2, 3):
-            return ImageShown(array, int(message["frame_seq"]), float(message["timestamp"]))
-        if kind == "freq":
-            measured, target = float(message["hz"]), float(message["target"])
-            with self._state_lock:
-                if self._run is not run or self._state is not BrainState.RUNNING:
-                    return None
-                self._measured_hz = measured
-            return FrequencyMeasured(measured, target)
-        if kind == "paused":
-            with self._state_lock:
-                # Only the child's answer to the latest pause: an older one may arrive late.
-                if (
-                    self._run is not run
-                    or self._state is not BrainState.PAUSING
-                    or message["n"] != self._pauses
-                ):
-                    return None
-                self._state = BrainState.PAUSED
-            return StateChanged(BrainState.PAUSED)
-        if kind in ("failed", "finished"):
-            return message
-        return None  # "started", or a kind a newer child knows: nothing to show
-
-    def _emit_lines(self, lines: List[Any]) -> None:
-        for stream, text in lines:
-            self._emit(ConsoleLine(stream, text))
-
-    def _finish(self, run: _Run, outcome: Optional[Dict[str, Any]]) -> None:
+    def _finish(self, run: _Run, ending: Optional[Ending]) -> None:
         """After the child's pipes ended: if nobody stopped it, say why it ended."""
         with self._state_lock:
             mine = self._run is run
@@ -724,65 +387,10 @@ class BrainRunner:
         returncode = run.child.terminate(grace=0.0)  # what it forked; and reap it
         run.child.close()
         elapsed = time.monotonic() - run.started
-        if outcome is not None and outcome["t"] == "finished":
-            reason = str(outcome.get("reason", "finished"))
-            self._emit(ConsoleLine(ConsoleStream.SYSTEM, f"{reason} after {elapsed:.1f} s"))
-            self._emit(StateChanged(BrainState.STOPPED, reason))
+        if isinstance(ending, Finished):
+            self._emit(ConsoleLine(ConsoleStream.SYSTEM, f"{ending.reason} after {elapsed:.1f} s"))
+            self._emit(StateChanged(BrainState.STOPPED, ending.reason))
             return
-        if outcome is not None:
-            line = outcome.get("line")
-            failure = BrainFailed(
-                str(outcome.get("message", "the code failed")),
-                int(line) if isinstance(line, int) else None,
-                str(outcome.get("traceback", "")),
-            )
-        else:
-            failure = BrainFailed(f"the brain process {describe_exit(returncode)}", None, "")
+        failure = ending or BrainFailed(f"the brain process {describe_exit(returncode)}", None, "")
         self._emit(failure)
         self._emit(StateChanged(BrainState.STOPPED, failure.message))
-
-
-def _stopped_by_runner(message: str) -> Dict[str, Any]:
-    """The ``failed`` ending for a child the runner killed for what it sent: no student
-    line or traceback to show, only why."""
-    return {"t": "failed", "message": message, "line": None, "traceback": ""}
-
-
-class _RawOutput:
-    """Lines the child wrote to its raw stdout/stderr descriptors (C libraries, crashes)."""
-
-    def __init__(self) -> None:
-        self.limiter = OutputLimiter(time.monotonic())
-        self._partial = b""
-
-    def feed(self, chunk: bytes) -> None:
-        pieces = (self._partial + chunk).split(b"\n")
-        self._partial = pieces.pop()
-        if len(self._partial) > 4096:
-            pieces.append(self._partial)
-            self._partial = b""
-        for piece in pieces:
-            text = piece.decode("utf-8", "replace").rstrip("\r")
-            self.limiter.add(ConsoleStream.STDERR, text, time.monotonic())
-
-    def finish(self) -> None:
-        if self._partial:
-            self.limiter.add(ConsoleStream.STDERR, self._partial.decode("utf-8", "replace"), time.monotonic())
-            self._partial = b""
-
-
-def _drain(fd: int) -> List[bytes]:
-    """What is left in a pipe, without blocking (its writer is dead or may never finish)."""
-    chunks: List[bytes] = []
-    total = 0
-    try:
-        os.set_blocking(fd, False)
-        while total < _DRAIN_LIMIT:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    except (BlockingIOError, OSError):
-        pass
-    return chunks

@@ -1,11 +1,11 @@
-"""The child's GUI rate limit (exercise/brain/child.py, GuiRate): pure, driven by fake times."""
+"""The child's GUI rate limit (exercise/brain/outbox.py, GuiRate): pure, driven by fake times."""
 
 from __future__ import annotations
 
 import itertools
 from typing import List
 
-from exercise.brain.child import GuiRate
+from exercise.brain.outbox import GuiRate
 
 
 def sends(rate: GuiRate, times: List[float]) -> List[float]:
