@@ -1,6 +1,6 @@
 """A real exercise server (uvicorn + Starlette, demo camera, real brain child) per test.
 
-``start_server(**config)`` runs :func:`exercise.server.app.serve` in a thread on a free
+``start_server(**config)`` runs :func:`exercise.server.serving.serve` in a thread on a free
 loopback port and returns a :class:`Running` with the base URLs; the fixture stops it.
 Clients are the ``websockets`` package's own client and ``urllib``.
 """
@@ -17,8 +17,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from exercise.server.app import ServerConfig, serve
 from exercise.server.core import Exercise
+from exercise.server.serving import ServerConfig, serve
 
 
 @dataclass

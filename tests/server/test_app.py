@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import json, sys, threading
 from pathlib import Path
-from exercise.server.app import ServerConfig, serve
+from exercise.server.serving import ServerConfig, serve
 
 seen = {}
 
@@ -73,7 +73,7 @@ def test_serve_puts_back_the_signal_handlers_it_found(digit_model_path, tmp_path
     script = (
         "import signal, sys, threading\n"
         "from pathlib import Path\n"
-        "from exercise.server.app import ServerConfig, serve\n"
+        "from exercise.server.serving import ServerConfig, serve\n"
         "def mine(signum, frame): pass\n"
         "signal.signal(signal.SIGTERM, mine)\n"
         # What SIGINT had at start: Python's default handler, or SIG_IGN when the process
