@@ -452,10 +452,10 @@ def test_preprocess_applies_the_scaling_asked_for() -> None:
 
 def test_mnist_digits_on_a_webcam_like_frame_are_all_found(mnist_dir: Path) -> None:
     """A few generated benchmark frames (uneven light, noise, JPEG): every digit found."""
-    from benchmarks.webcam_frames import generate
+    from exercise.training import scenes
 
     found = total = false = 0
-    for frame in generate(24, seed=11, directory=mnist_dir):
+    for frame in scenes.generate("desk", 24, seed=11, digits=scenes.load_mnist("test", mnist_dir)):
         candidates = preprocess(frame.image)
         total += len(frame.labels)
         for box in frame.boxes:

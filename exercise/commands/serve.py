@@ -5,16 +5,22 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from exercise.limits import MAX_GUI_FPS, MAX_HZ, MIN_GUI_FPS, MIN_HZ, check_frequency, check_gui_rate
 from exercise.server.config import DEFAULT_PORT, ServerConfig
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
+def _checked(check: Callable[[float], float]) -> Callable[[str], float]:
+    """An argparse type that refuses what ``check`` refuses, with its sentence."""
+
+    def parse(text: str) -> float:
+        try:
+            return check(float(text))
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
 
 
 def add_parser(subparsers: Any) -> None:
@@ -39,8 +45,20 @@ def add_parser(subparsers: Any) -> None:
         help="address to listen on (default 127.0.0.1; anything else requires the access token it prints)",
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    parser.add_argument("--frequency", type=_positive, default=30.0, metavar="HZ", help="brain frequency")
-    parser.add_argument("--gui-fps", type=_positive, default=30.0, metavar="FPS", help="camera view rate")
+    parser.add_argument(
+        "--frequency",
+        type=_checked(check_frequency),
+        default=30.0,
+        metavar="HZ",
+        help=f"brain frequency, {MIN_HZ:g} to {MAX_HZ:g} (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--gui-fps",
+        type=_checked(check_gui_rate),
+        default=30.0,
+        metavar="FPS",
+        help=f"camera view rate, {MIN_GUI_FPS:g} to {MAX_GUI_FPS:g} (default: %(default)g)",
+    )
     parser.add_argument(
         "--state-dir",
         type=Path,
@@ -53,7 +71,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exercise.server.app import serve
+    from exercise.server.serving import serve
 
     config = ServerConfig(
         camera=args.camera,
@@ -61,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         token=args.token,
-        frequency_hz=min(args.frequency, 1000.0),
-        gui_fps=min(args.gui_fps, 60.0),
+        frequency_hz=args.frequency,
+        gui_fps=args.gui_fps,
         autostart=args.autostart,
         state_dir=args.state_dir,
     )

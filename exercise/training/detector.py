@@ -483,7 +483,7 @@ def train_all(
 
 def build_arg_parser() -> argparse.ArgumentParser:
     """The standalone parser of ``python -m exercise.training.detector`` (same options as the command)."""
-    from exercise.commands.train_detector import add_detector_arguments
+    from exercise.training.options import add_detector_arguments
 
     return add_detector_arguments(argparse.ArgumentParser(description="Train the digit detector."))
 

@@ -620,7 +620,7 @@ def time_gate(
 
 def command_line(args: argparse.Namespace) -> str:
     """The ``digit-classifier train-gate`` command that reproduces this run."""
-    from exercise.commands.train_gate import add_gate_arguments
+    from exercise.training.options import add_gate_arguments
 
     parser = add_gate_arguments(argparse.ArgumentParser())
     return provenance.command_line("digit-classifier train-gate", args, parser, ALWAYS_RECORDED)
@@ -631,7 +631,7 @@ def command_line(args: argparse.Namespace) -> str:
 
 def build_arg_parser() -> argparse.ArgumentParser:
     """The standalone parser of ``python -m exercise.training.gate`` (same options as the command)."""
-    from exercise.commands.train_gate import add_gate_arguments
+    from exercise.training.options import add_gate_arguments
 
     parser = argparse.ArgumentParser(
         description="Train the handwriting gate on the candidates find_candidates returns."

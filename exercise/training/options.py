@@ -1,4 +1,4 @@
-"""The ``train`` command's options, without importing PyTorch.
+"""The training commands' options (``train``, ``train-gate``, ``train-detector``), without importing PyTorch.
 
 ``digit-classifier --help`` and ``digit-classifier train --help`` build their parsers from
 here, so they work on the runtime's Python 3.8 install where torch is absent; only running
@@ -105,5 +105,142 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
         "--dry-run",
         action="store_true",
         help="one batch of one epoch: checks data, network and output directory quickly",
+    )
+    return parser
+
+
+def add_gate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Register every ``train-gate`` option on ``parser``; returns it."""
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default="runs/gate",
+        help="where the mined candidates, checkpoint, ONNX file and table go (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--frames",
+        type=int,
+        default=4000,
+        metavar="N",
+        help="scene frames mined for training, spread over the tuning families; as many again with "
+        "non-digits drawn into them and as many plain grounds with non-digits; half as many of each "
+        "for validation, and half as many held-out frames for the report (default: %(default)s)",
+    )
+    parser.add_argument("--epochs", type=int, default=30, help="epochs to train (default: %(default)s)")
+    parser.add_argument(
+        "--batch-size", type=int, default=64, help="training batch size (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=3e-3,
+        help="peak learning rate of the one-cycle schedule (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="random seed of the network's weights and shuffling; the scenes have fixed seeds, so "
+        "the mined candidates are the same for every --seed (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help="directory with the four MNIST IDX files, gzipped or not (default: download MNIST once "
+        f"into {default_cache_dir()})",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="CPU threads for PyTorch (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="mine the candidates again even if OUT/candidates.npz matches the finder, scenes and settings",
+    )
+    parser.add_argument(
+        "--install",
+        action="store_true",
+        help="copy the exported gate to exercise/assets/handwriting_gate.onnx (the one the exercise uses)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars, only the summary lines")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="a few frames, one batch, export and check, no cache: tries the whole path in seconds",
+    )
+    return parser
+
+def add_detector_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Register every ``train-detector`` option on ``parser``; returns it."""
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default="runs/detector",
+        help="where the checkpoint, ONNX file and report go (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--frames",
+        type=int,
+        default=12000,
+        metavar="N",
+        help="training frames: scenes of the tuning families (some with non-digits painted in), "
+        "plain grounds with non-digits, pad drawings; a sixth as many for validation "
+        "(default: %(default)s)",
+    )
+    parser.add_argument("--epochs", type=int, default=12, help="epochs to train (default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=32, help="frames per batch (default: %(default)s)")
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=3e-3,
+        help="peak learning rate of the one-cycle schedule (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="random seed of the weights, shuffling and augmentation; the frames have fixed seeds "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help="directory with the four MNIST IDX files, gzipped or not (default: download MNIST once "
+        f"into {default_cache_dir()})",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes drawing the frames (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=2, help="CPU threads for PyTorch (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--zoom-in",
+        type=float,
+        default=1.7,
+        metavar="X",
+        help="training frames are seen from 0.55 up to X times nearer (default: %(default)s; 3 also "
+        "shows digits filling the view)",
+    )
+    parser.add_argument(
+        "--init",
+        metavar="PT",
+        help="start from these weights (a detector.pt of an earlier run) instead of random ones: fine-tuning",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        metavar="PT",
+        help="skip training: take these weights (a detector.pt of an earlier run) and only pick the "
+        "threshold, report and export",
+    )
+    parser.add_argument(
+        "--install",
+        action="store_true",
+        help="copy the exported detector to exercise/assets/digit_detector.onnx (the one the exercise uses)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="a few frames, one epoch, export and check: tries the whole path in seconds",
     )
     return parser

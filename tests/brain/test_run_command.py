@@ -14,11 +14,12 @@ from typing import List, Optional, Tuple
 
 import cv2
 
-from benchmarks.webcam_frames import WebcamFrame, generate
 from exercise.brain.events import ConsoleLine, ConsoleStream, DigitShown
 from exercise.brain.family import descendants
 from exercise.cli import main
 from exercise.commands.run import TerminalView
+from exercise.training import scenes
+from exercise.training.scenes import SceneFrame
 from tests.brain.conftest import process_alive
 
 
@@ -31,7 +32,9 @@ def test_runs_code_for_a_duration_and_prints_its_output(tmp_path: Path) -> None:
     code.write_text("import GUI\nn = 0\nwhile True:\n    n += 1\n    GUI.showDigit(n // 20 % 10, None)\n")
     result = subprocess.run(
         cli(str(code), "--camera", "demo", "--frequency", "50", "--duration", "2.5"),
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     digits = [line for line in result.stdout.splitlines() if line.startswith("[digit]")]
@@ -63,7 +66,10 @@ def test_ctrl_c_stops_the_brain_and_the_command(tmp_path: Path) -> None:
     code = tmp_path / "brain.py"
     code.write_text("print('running', flush=True)\nwhile True:\n    pass\n")
     process = subprocess.Popen(
-        cli(str(code), "--camera", "demo"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cli(str(code), "--camera", "demo"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         # A non-interactive parent may have SIGINT ignored; a terminal user's shell does not.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
@@ -122,11 +128,11 @@ DIGIT_SCENES = 8
 Shown = Tuple[int, Optional[int]]  # (frame, digit shown)
 
 
-def pick_scenes(count: int, mnist_dir: Path) -> List[WebcamFrame]:
+def pick_scenes(count: int, mnist_dir: Path) -> List[SceneFrame]:
     """``count`` generated frames with exactly one digit, each followed by an empty one."""
-    digits: List[WebcamFrame] = []
-    empties: List[WebcamFrame] = []
-    for frame in generate(10 * count, seed=3, directory=mnist_dir):
+    digits: List[SceneFrame] = []
+    empties: List[SceneFrame] = []
+    for frame in scenes.generate("desk", 10 * count, seed=3, digits=scenes.load_mnist("test", mnist_dir)):
         if frame.empty:
             empties.append(frame)
         elif len(frame.labels) == 1:
@@ -136,7 +142,7 @@ def pick_scenes(count: int, mnist_dir: Path) -> List[WebcamFrame]:
     return [scene for pair in zip(digits[:count], empties[:count]) for scene in pair]
 
 
-def write_scenes(folder: Path, scenes: List[WebcamFrame]) -> None:
+def write_scenes(folder: Path, scenes: List[SceneFrame]) -> None:
     """Each scene as SCENE_FRAMES images in name order (hard links to one PNG: it is a held pose)."""
     for index, scene in enumerate(scenes):
         first = folder / f"{index:02d}-00.png"
@@ -163,7 +169,9 @@ def test_the_default_brain_shows_each_digit_within_0_3_s_and_nothing_on_empty_sc
     with open(tmp_path / "stderr.txt", "w+") as stderr:
         process = subprocess.Popen(
             cli("--camera", f"file:{folder}", "--json", "--duration", "60"),
-            stdout=subprocess.PIPE, stderr=stderr, text=True,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         shown: List[Shown] = []

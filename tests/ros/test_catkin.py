@@ -73,7 +73,7 @@ def test_the_install_space_alone_finds_and_imports_everything(install_space: Pat
     )
     assert Path(found.stdout.strip()) == install_space / "share" / "dl_digit_classifier"
     # Debian's python3 with only the install space on its path: no checkout, no venv.
-    code = "import exercise, exercise.ros.exercise_node, exercise.cameras.ros; print(exercise.__file__)"
+    code = "import exercise, exercise.nodes.exercise_node, exercise.cameras.ros; print(exercise.__file__)"
     imported = subprocess.run(
         ["/usr/bin/python3", "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True
     )

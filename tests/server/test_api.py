@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from benchmarks.webcam_frames import generate, load_mnist_test
 from exercise.model import DEFAULT_MODEL_PATH
+from exercise.training import scenes
 from server.helpers import of_type, raw_http, receive_until
 from tests.conftest import build_onnx_model, draw_digit, png_bomb
 from tests.test_external_data import external, model_reading
@@ -157,7 +157,7 @@ def pad_drawing(image28: np.ndarray, rng: np.random.Generator, kind: str) -> np.
 @pytest.mark.parametrize("kind", sorted(PAD_BASELINE))
 def test_pad_drawings_read_at_least_as_well_as_before(start_server, mnist_dir, kind):
     server = start_server(model=DEFAULT_MODEL_PATH)
-    images, labels = load_mnist_test(mnist_dir)
+    images, labels = scenes.load_mnist("test", mnist_dir)
     rng = np.random.default_rng([11, sorted(PAD_BASELINE).index(kind)])
     right, wrong = 0, []
     for index in rng.choice(len(images), PAD_DRAWINGS, replace=False):
@@ -182,7 +182,9 @@ def test_rest_and_predict_give_the_same_answer_for_webcam_frames(start_server, t
     server = start_server(model=DEFAULT_MODEL_PATH)
     folder = tmp_path / "frames"
     folder.mkdir()
-    for index, frame in enumerate(generate(WEBCAM_FRAMES, seed=5, directory=mnist_dir)):
+    for index, frame in enumerate(
+        scenes.generate("desk", WEBCAM_FRAMES, seed=5, digits=scenes.load_mnist("test", mnist_dir))
+    ):
         suffix = ".jpg" if index % 2 else ".png"
         (folder / f"frame{index:02d}{suffix}").write_bytes(cv2.imencode(suffix, frame.image)[1].tobytes())
     predict = [sys.executable, "-m", "exercise", "predict", "--json", "--model", str(DEFAULT_MODEL_PATH)]

@@ -13,8 +13,8 @@ import numpy as np
 import onnx
 
 from exercise import detector as runtime
-from exercise.commands.train_detector import add_detector_arguments
 from exercise.training import detector as training
+from exercise.training.options import add_detector_arguments
 
 
 def detector_args(*argv: str) -> argparse.Namespace:

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from exercise.commands.train_gate import add_gate_arguments
 from exercise.gate import THRESHOLD_KEY, HandwritingGate
 from exercise.training import gate as training_gate
+from exercise.training.options import add_gate_arguments
 
 
 def gate_args(*argv: str) -> argparse.Namespace:

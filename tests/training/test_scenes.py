@@ -109,16 +109,6 @@ def test_an_unknown_family_is_refused(digits: DigitSet) -> None:
         next(scenes.generate("garden", 1, digits=digits))
 
 
-def test_the_old_webcam_frames_module_still_gives_the_desk_frames(digits: DigitSet) -> None:
-    from benchmarks.webcam_frames import MNIST_DIR, generate
-
-    assert MNIST_DIR == scenes.MNIST_DIR
-    old = list(generate(4, seed=2, mnist=digits))
-    new = list(scenes.generate("desk", 4, seed=2, digits=digits))
-    for a, b in zip(old, new):
-        assert np.array_equal(a.image, b.image) and a.boxes == b.boxes and a.labels == b.labels
-
-
 def test_the_contact_sheet_is_written(tmp_path: Path, mnist_dir: Path) -> None:
     from exercise.training.scenes.__main__ import main
 

@@ -4,7 +4,7 @@ Each family is a different kind of scene a webcam in an untidy room could see; o
 (``HELD_OUT``, the room) is drawn by code of its own and is never used for tuning, so
 that a score on it tells whether what was tuned on the others generalises:
 
-* ``desk``: a sheet on a desk from above (the first generator, formerly benchmarks/webcam_frames.py)
+* ``desk``: a sheet on a desk from above (the first generator)
 * ``wall``: a sheet or card held up by hands in front of a coloured, patterned wall
 * ``clutter``: a table with cards, sticky notes, tape, photos and printed matter with printed digits
 * ``lines``: pens, pencils, cables, rulers and long straight edges across the frame and the sheet
@@ -107,7 +107,7 @@ def generate(
         empty, ordinal = frame_kind(index, empty_fraction)
         condition = pick_condition(module.EMPTY_CONDITIONS if empty else module.DIGIT_CONDITIONS, ordinal)
         if family == "desk":
-            # Seeded as in its days as benchmarks/webcam_frames.py, so its frames stay the
+            # Seeded as in its first days, so its frames stay the
             # ones the benchmark's figures were measured on.
             yield module.make_frame(np.random.default_rng([seed, index]), condition, chosen, empty)
             continue

@@ -1,13 +1,12 @@
 """Family "desk": a sheet of paper lying on a desk, seen from above by a cheap webcam.
 
-This is the project's first webcam-frame generator (formerly benchmarks/webcam_frames.py),
-moved here unchanged in what it draws: a sheet (plain, ruled or squared) on a textured
-desk, digits written on it in some ink, perspective, uneven light, shadows, blur, sensor
-noise and JPEG, sometimes a thumb on the sheet or clutter on the desk. Every frame
-stresses one named condition hard and the others mildly. It takes the same random draws
-as before (the same sheets, digits and places for a seed), but does its work only where
-each thing lands and takes its sensor noise from :mod:`.optics`, so the noise and the
-JPEG quality differ from the old frames.
+This is the project's first webcam-frame generator, moved here unchanged in what it draws:
+a sheet (plain, ruled or squared) on a textured desk, digits written on it in some ink,
+perspective, uneven light, shadows, blur, sensor noise and JPEG, sometimes a thumb on the
+sheet or clutter on the desk. Every frame stresses one named condition hard and the others
+mildly. It takes the same random draws as before (the same sheets, digits and places for a
+seed), but does its work only where each thing lands and takes its sensor noise from
+:mod:`.optics`, so the noise and the JPEG quality differ from the old frames.
 """
 
 from __future__ import annotations

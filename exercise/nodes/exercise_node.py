@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Optional, Tuple
 
 from exercise.brain.events import BrainEvent, DigitShown, FrequencyMeasured
 from exercise.exceptions import ExerciseError
-from exercise.ros.results import box_of, confidence_of, digit_value, probability_values
+from exercise.nodes.results import box_of, confidence_of, digit_value, probability_values
 
 if TYPE_CHECKING:  # the server is imported when the node starts serving, not on import
     from exercise.server.config import ServerConfig
@@ -165,7 +165,7 @@ def main() -> int:
     """Run the node until SIGINT/SIGTERM or rospy shutdown. 2 when the exercise cannot start."""
     import rospy
 
-    from exercise.server.app import serve
+    from exercise.server.serving import serve
 
     rospy.init_node("exercise", disable_signals=True)
     params = read_params(rospy)
