@@ -14,10 +14,8 @@ from typing import Dict, Optional, Tuple, Union
 import numpy as np
 
 from exercise.exceptions import ImageError, ImageTooLargeError
+from exercise.limits import MAX_IMAGE_PIXELS
 
-#: Most pixels an image may declare: a 12 Mpx phone photo decodes, a decompression bomb
-#: (a small PNG of 20000 x 20000 pixels) is refused from its header, before decoding.
-MAX_IMAGE_PIXELS = 40_000_000
 # OpenCV's own limit, for the formats whose header :func:`declared_size` does not read.
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
 

@@ -40,11 +40,9 @@ from exercise.exceptions import (
     ModelTooLargeError,
 )
 from exercise.external_data import WireError, external_tensors
+from exercise.limits import MAX_MODEL_BYTES
 from exercise.preprocess import Scaling
 from exercise.sessions import session_options
-
-#: Upload and file size limit for models.
-MAX_MODEL_BYTES = 100 * 1000 * 1000
 
 #: The bundled model, produced by ``digit-classifier train`` (see its model card).
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "assets" / "default_model.onnx"

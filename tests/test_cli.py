@@ -62,6 +62,9 @@ def test_every_command_has_help(tmp_path, command):
         (["evaluate", "--data", ".", "--limit", "0"], "expected a positive whole number"),
         (["check", "m.onnx", "--bogus"], "unrecognized arguments: --bogus"),
         (["frobnicate"], "invalid choice"),
+        # serve refuses what the websocket refuses, with the same range (exercise/limits.py)
+        (["serve", "--frequency", "5000"], "frequency must be between 1 and 1000 Hz"),
+        (["serve", "--gui-fps", "0"], "GUI rate must be between 1 and 60 fps"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(tmp_path, args, message):

@@ -36,12 +36,11 @@ from dataclasses import dataclass
 from typing import Any, List, Optional
 
 from exercise.exceptions import BrainError, BrainSyntaxError
+from exercise.limits import MAX_CODE_BYTES
 
 #: The name the student's tracebacks show for their code.
 BRAIN_FILENAME = "brain.py"
 
-#: Same limit as docs/protocol.md ("Brain code: at most 256 KiB").
-MAX_CODE_BYTES = 256 * 1024
 
 #: Global the loop body iterates over once per tick (see the module docstring).
 TICK_NAME = "__brain_tick__"

@@ -20,14 +20,12 @@ import numpy as np
 
 from exercise.brain.events import DigitShown, ImageShown, InputShown
 from exercise.brain.messages import GuiResult
+from exercise.limits import MAX_SHOWN_SIDE
 
 #: Newest-wins delivery to the runner (:class:`exercise.brain.outbox.Outbox`).
 Send = Callable[[GuiResult], None]
 
 GUI_FUNCTIONS = ["showImage", "showDigit", "showInput"]
-#: Largest image GUI.showImage takes (pixels): more than any camera view, and it must
-#: travel to the server whole (exercise/brain/wire.py's MAX_PAYLOAD).
-MAX_SHOWN_SIDE = 4096
 MAX_SHOWN_PIXELS = MAX_SHOWN_SIDE * MAX_SHOWN_SIDE
 
 

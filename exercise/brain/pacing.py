@@ -19,32 +19,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-#: The range a student may choose (docs/protocol.md, ``set_frequency``).
-MIN_HZ = 1.0
-MAX_HZ = 1000.0
-
-#: GUI results per second (of each kind) a listener may ask for (docs/protocol.md, ``set_gui_rate``).
-MIN_GUI_FPS = 1.0
-MAX_GUI_FPS = 60.0
+from exercise.limits import check_frequency
 
 #: How late a tick may start and still keep the schedule (see the module docstring).
 CATCH_UP_WINDOW = 0.02
-
-
-def check_frequency(hz: float) -> float:
-    """``hz`` as a float, or ValueError with a sentence when outside 1..1000."""
-    value = float(hz)
-    if not (MIN_HZ <= value <= MAX_HZ):  # also rejects NaN
-        raise ValueError(f"frequency must be between {MIN_HZ:g} and {MAX_HZ:g} Hz, got {hz!r}")
-    return value
-
-
-def check_gui_rate(fps: float) -> float:
-    """``fps`` as a float, or ValueError with a sentence when outside 1..60."""
-    value = float(fps)
-    if not (MIN_GUI_FPS <= value <= MAX_GUI_FPS):
-        raise ValueError(f"GUI rate must be between {MIN_GUI_FPS:g} and {MAX_GUI_FPS:g} fps, got {fps!r}")
-    return value
 
 
 class Pacer:

@@ -58,12 +58,12 @@ from exercise.brain.messages import (
     Started,
     SwapModel,
 )
-from exercise.brain.pacing import check_frequency, check_gui_rate
 from exercise.brain.privileges import dropping, readable_copy
 from exercise.brain.process import ChildProcess, describe_exit
 from exercise.brain.reader import read_child
 from exercise.cameras.base import CameraSource
 from exercise.exceptions import BrainError
+from exercise.limits import check_frequency, check_gui_rate
 
 log = logging.getLogger(__name__)
 

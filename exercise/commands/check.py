@@ -7,7 +7,8 @@ import json
 from typing import Any, Dict
 
 from exercise.exceptions import ModelError
-from exercise.model import MAX_MODEL_BYTES, DigitModel, ModelSpec, OutputKind
+from exercise.limits import MAX_MODEL_BYTES
+from exercise.model import DigitModel, ModelSpec, OutputKind
 
 _CONVERSION = {
     OutputKind.PROBABILITIES: "probabilities, used as they are",

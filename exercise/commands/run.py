@@ -35,9 +35,9 @@ from exercise.brain.events import (
     FrequencyMeasured,
     StateChanged,
 )
-from exercise.brain.pacing import check_frequency
 from exercise.brain.runner import DEFAULT_BRAIN_PATH, BrainRunner, default_code
 from exercise.exceptions import BrainError
+from exercise.limits import check_frequency
 
 
 def add_parser(subparsers: Any) -> None:

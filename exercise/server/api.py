@@ -19,13 +19,12 @@ from starlette.routing import Route
 
 from exercise.exceptions import ExerciseError, ImageError, ImageTooLargeError, ModelError
 from exercise.images import decode_image
-from exercise.model import MAX_MODEL_BYTES, DigitModel
+from exercise.limits import MAX_IMAGE_BYTES, MAX_MODEL_BYTES
+from exercise.model import DigitModel
 from exercise.reading import read_digits
 from exercise.server.core import Exercise
 from exercise.server.openapi import OPENAPI
 
-#: Largest image ``POST /api/digit`` accepts.
-MAX_IMAGE_BYTES = 10 * 1000 * 1000
 #: Multipart framing around a file: boundaries and part headers.
 MULTIPART_SLACK = 64 * 1024
 

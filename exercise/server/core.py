@@ -19,7 +19,8 @@ from exercise import __version__
 from exercise.brain.events import BrainEvent, BrainState
 from exercise.cameras import CameraSource, open_camera
 from exercise.exceptions import CameraError, ModelError, StateError
-from exercise.model import DEFAULT_MODEL_PATH, MAX_MODEL_BYTES, DigitModel, load_default_model
+from exercise.limits import MAX_MODEL_BYTES
+from exercise.model import DEFAULT_MODEL_PATH, DigitModel, load_default_model
 from exercise.model_guard import check_isolated
 from exercise.server.config import ServerConfig
 from exercise.server.state import SavedModel, StateDir

@@ -1,25 +1,24 @@
 """The asyncio side of the websocket: read a message, ask the protocol, act, write.
 
-Every client has a sender task and a few newest-only slots (camera view, model input,
-digit) plus a bounded queue of other text messages. Producers only fill slots and set the
-client's wake-up event, so a slow client skips views and never holds up the others or the
-event loop; its own sender is the only task that ever awaits its socket.
+Every client (:class:`~exercise.server.client.Client`) has a sender task and a few
+newest-only slots (camera view, model input, digit) plus a bounded queue of other text
+messages. Producers only fill slots and set the client's wake-up event, so a slow client
+skips views and never holds up the others or the event loop; its own sender is the only
+task that ever awaits its socket.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import functools
 import itertools
 import logging
 import threading
-import time
-from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from exercise import __version__
+from exercise import __version__, limits
 from exercise.brain.events import (
     BrainEvent,
     BrainFailed,
@@ -34,110 +33,16 @@ from exercise.brain.events import (
 from exercise.cameras.browser import BrowserCamera
 from exercise.exceptions import ExerciseError
 from exercise.server import protocol as p
+from exercise.server import server_messages as m
+from exercise.server.client import Client
 from exercise.server.core import CodeChanged, Exercise, ExerciseChange, ModelChanged, SettingsChanged
 from exercise.server.views import ViewPump
 
 log = logging.getLogger(__name__)
 
-#: Broadcast text messages (state, code, console...) a client may have waiting before the
-#: oldest are dropped.
-MAX_PENDING_TEXT = 500
-#: Replies to a client's own commands are never dropped: with this many waiting, the server
-#: reads no more of its commands until they are sent (the client feels TCP backpressure).
-MAX_PENDING_REPLIES = 256
-#: ASGI scope extension our uvicorn protocol adds: ``{"wait": coroutine function}`` that
-#: returns once everything sent so far has left the event loop for the kernel.
-DRAIN_EXTENSION = "exercise.drain"
 #: Console lines are gathered this long and sent as one message.
 CONSOLE_BATCH_SECONDS = 0.05
 MAX_CONSOLE_BATCH = 200
-
-
-class Client:
-    """One connected tab: its slots and its sender task."""
-
-    def __init__(self, client_id: str, websocket: WebSocket) -> None:
-        self.id = client_id
-        self.websocket = websocket
-        self.wake = asyncio.Event()
-        self.text: Deque[str] = collections.deque(maxlen=MAX_PENDING_TEXT)
-        self.replies: Deque[str] = collections.deque()
-        #: Set while fewer than MAX_PENDING_REPLIES replies wait.
-        self.reply_room = asyncio.Event()
-        self.reply_room.set()
-        #: Whether this client was told it sends commands faster than it takes replies.
-        self.warned_flooding = False
-        #: Newest camera view: (jpeg, seq, captured, flags); replaced, never queued.
-        self.view: Optional[Tuple[bytes, int, float, int]] = None
-        self.input: Optional[bytes] = None
-        self.digit: Optional[str] = None
-        self.views_sent = 0
-        self.views_skipped = 0
-        self.closed = False
-        drain = (websocket.scope.get("extensions") or {}).get(DRAIN_EXTENSION) or {}
-        self._drained: Optional[Callable[[], Awaitable[Any]]] = drain.get("wait")
-
-    def send_text(self, message: Dict[str, Any]) -> None:
-        """Queue a broadcast message (the oldest go first if the client falls far behind)."""
-        self.text.append(p.encode(message))
-        self.wake.set()
-
-    def reply(self, message: Dict[str, Any]) -> None:
-        """Queue an answer to this client's own command: never dropped."""
-        self.replies.append(p.encode(message))
-        if len(self.replies) >= MAX_PENDING_REPLIES:
-            self.reply_room.clear()
-        self.wake.set()
-
-    def offer_view(self, view: Tuple[bytes, int, float, int]) -> None:
-        if self.view is not None:
-            self.views_skipped += 1
-        self.view = view
-        self.wake.set()
-
-    def offer_input(self, payload: bytes) -> None:
-        self.input = payload
-        self.wake.set()
-
-    def offer_digit(self, text: str) -> None:
-        self.digit = text
-        self.wake.set()
-
-    async def run_sender(self) -> None:
-        """Send whatever is waiting, newest images only, until the socket fails or closes."""
-        try:
-            while not self.closed:
-                await self.wake.wait()
-                self.wake.clear()
-                while self.replies:
-                    await self.websocket.send_text(self.replies.popleft())
-                    if len(self.replies) < MAX_PENDING_REPLIES:
-                        self.reply_room.set()
-                while self.text:
-                    await self.websocket.send_text(self.text.popleft())
-                if self.digit is not None:
-                    digit, self.digit = self.digit, None
-                    await self.websocket.send_text(digit)
-                if self.input is not None:
-                    payload, self.input = self.input, None
-                    await self.websocket.send_bytes(
-                        p.pack_binary(p.BinaryKind.MODEL_INPUT, payload, sent=time.time())
-                    )
-                if self.view is not None and self._drained is not None:
-                    # Take the view only once the last one is out of our hands: a slow
-                    # client then gets the newest view when it can take one, not one
-                    # picked when it could not.
-                    await self._drained()
-                if self.view is not None and not self.closed:
-                    (jpeg, seq, captured, flags), self.view = self.view, None
-                    header = p.pack_header(
-                        p.BinaryKind.CAMERA_VIEW, seq=seq, captured=captured, sent=time.time(), flags=flags
-                    )
-                    await self.websocket.send_bytes(header + jpeg)
-                    self.views_sent += 1
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            self.closed = True  # the reader sees the disconnect and cleans up
-            self.reply_room.set()
 
 
 class Hub:
@@ -212,8 +117,13 @@ class Hub:
         self.clients[client.id] = client
         self.pump.set_wanted(True)
         client.reply(
-            p.hello_message(
-                __version__, self._snapshot(), self.exercise.code, client.id, self.exercise.state.notices
+            m.hello_message(
+                __version__,
+                self._snapshot(),
+                self.exercise.code,
+                client.id,
+                self.exercise.state.notices,
+                limits.as_message(),
             )
         )
         sender = asyncio.get_running_loop().create_task(client.run_sender())
@@ -244,7 +154,7 @@ class Hub:
             return
         client.warned_flooding = True
         client.reply(
-            p.error_message(
+            m.error_message(
                 "busy",
                 f"{len(client.replies)} replies are waiting to be sent to this tab: the server reads "
                 "its next commands as they go out; none is dropped",
@@ -255,32 +165,32 @@ class Hub:
         try:
             command = p.parse_text(text)
         except p.MessageError as exc:
-            client.reply(exc.to_message())
+            client.reply(m.error_from_exception(exc))
             return
         try:
             reply = await self._execute(client, command)
         except ExerciseError as exc:
-            client.reply(p.error_from_exception(exc, command.id))
+            client.reply(m.error_from_exception(exc, command.id))
             return
         except Exception as exc:  # a bug of ours: say so, keep the connection
             log.exception("command %s failed", command.type.value)
-            client.reply(p.error_message("internal", f"the server failed: {exc}", id=command.id))
+            client.reply(m.error_message("internal", f"the server failed: {exc}", id=command.id))
             return
         if reply is not None:
             client.reply(reply)
         if command.id is not None and command.type is not p.ClientType.PING:
-            client.reply(p.ack_message(command.id))
+            client.reply(m.ack_message(command.id))
 
     def _on_binary(self, client: Client, data: bytes) -> None:
         try:
             message = p.parse_binary(data)
         except p.MessageError as exc:
-            client.reply(exc.to_message())
+            client.reply(m.error_from_exception(exc))
             return
         camera = self.exercise.camera
         if not isinstance(camera, BrowserCamera):
             client.reply(
-                p.error_message(
+                m.error_message(
                     "camera",
                     f"the camera source is {camera.spec!r}; choose 'browser' to send this page's camera",
                 )
@@ -293,9 +203,9 @@ class Hub:
         kind = p.ClientType
         ex = self.exercise
         if command.type is kind.PING:
-            return p.pong_message(command.id)
+            return m.pong_message(command.id)
         if command.type is kind.LIST_CAMERAS:
-            return p.cameras_message(await self._blocking(ex.list_cameras))
+            return m.cameras_message(await self._blocking(ex.list_cameras))
         calls: Dict[p.ClientType, Callable[[], Any]] = {
             kind.PLAY: functools.partial(ex.play, command.code, client.id),
             kind.STOP: ex.stop,
@@ -328,15 +238,15 @@ class Hub:
         self.pump.set_brain_running(self.exercise.brain_state is BrainState.RUNNING)
         self.pump.set_gui_fps(self.exercise.gui_fps)
         if self.clients:
-            self.broadcast(p.state_message(self._snapshot()))
+            self.broadcast(m.state_message(self._snapshot()))
 
     def _on_change(self, change: ExerciseChange) -> None:
         if isinstance(change, CodeChanged):
             # the tab that saved already has the code; every other tab gets it (a reset
             # has no origin, so it reaches every tab, the one that asked included)
-            self.broadcast(p.code_message(change.code, change.origin), exclude=change.origin)
+            self.broadcast(m.code_message(change.code, change.origin), exclude=change.origin)
         elif isinstance(change, ModelChanged):
-            self.broadcast(p.model_message(change.spec))
+            self.broadcast(m.model_message(change.spec))
         elif isinstance(change, SettingsChanged):
             self._broadcast_state()
 
@@ -350,7 +260,7 @@ class Hub:
 
     def _on_brain_event(self, event: BrainEvent) -> None:
         if isinstance(event, DigitShown):
-            text = p.encode(p.digit_message(event.digit, event.probabilities, event.box, event.frame_seq))
+            text = m.encode(m.digit_message(event.digit, event.probabilities, event.box, event.frame_seq))
             for client in self.clients.values():
                 client.offer_digit(text)
         elif isinstance(event, ImageShown):
@@ -363,7 +273,7 @@ class Hub:
             self._queue_console(event.stream.value, event.text)
         elif isinstance(event, BrainFailed):
             self._flush_console()
-            self.broadcast(p.brain_error_message(event.message, event.line, event.traceback))
+            self.broadcast(m.brain_error_message(event.message, event.line, event.traceback))
         elif isinstance(event, StateChanged):
             self._flush_console()
             self._broadcast_state()
@@ -383,7 +293,7 @@ class Hub:
             self._console_flush = None
         if self._console:
             lines, self._console = self._console, []
-            self.broadcast(p.console_message(lines))
+            self.broadcast(m.console_message(lines))
 
     async def _tick(self) -> None:
         """Once a second: frequencies, and the camera's state when it changed."""
@@ -394,7 +304,7 @@ class Hub:
             snapshot = self._snapshot()
             brain, gui = snapshot["brain"], snapshot["gui"]
             self.broadcast(
-                p.frequency_message(
+                m.frequency_message(
                     brain["measured_hz"],
                     brain["target_hz"],
                     gui["measured_fps"],
@@ -405,4 +315,4 @@ class Hub:
             camera = snapshot["camera"]
             if camera != self._last_camera:
                 self._last_camera = camera
-                self.broadcast(p.camera_message(camera))
+                self.broadcast(m.camera_message(camera))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from exercise import __version__
-from exercise.images import MAX_IMAGE_PIXELS
+from exercise.limits import MAX_IMAGE_PIXELS
 
 _ERROR = {
     "description": "An error the client can act on",

@@ -2,7 +2,8 @@
 
 The hub hands every incoming message to :func:`parse_text` or :func:`parse_binary` and gets
 back a typed command (or a :class:`MessageError` that already says what to answer); it
-builds every outgoing message with the ``*_message`` functions and :func:`pack_binary`.
+builds every outgoing message with the ``*_message`` functions of
+:mod:`exercise.server.server_messages` and with :func:`pack_binary`.
 Nothing here touches a socket, a thread or a clock other than the one passed in, so the
 tests can check every rule with plain function calls, like the ``websockets`` library tests
 its own sans-I/O protocol.
@@ -15,10 +16,10 @@ import json
 import math
 import struct
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
-from exercise.brain.codecheck import MAX_CODE_BYTES
-from exercise.exceptions import ExerciseError, ProtocolError
+from exercise.exceptions import ProtocolError
+from exercise.limits import MAX_CODE_BYTES, MAX_GUI_FPS, MAX_HZ, MIN_GUI_FPS, MIN_HZ
 
 PROTOCOL_VERSION = 1
 
@@ -28,9 +29,6 @@ MAX_BINARY_BYTES = 4 * 1024 * 1024
 #: Past this size the websocket layer itself closes the connection (1009).
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 MAX_SPEC_CHARS = 1024
-
-FREQUENCY_RANGE = (1.0, 1000.0)
-GUI_RATE_RANGE = (1.0, 60.0)
 
 #: ``>BBHIdd``: kind, flags, header_length, seq, captured, sent.
 HEADER = struct.Struct(">BBHIdd")
@@ -88,7 +86,8 @@ MessageId = Union[str, int, None]
 
 
 class MessageError(ProtocolError):
-    """An incoming message that cannot be obeyed; :meth:`to_message` is the answer to send.
+    """An incoming message that cannot be obeyed;
+    :func:`exercise.server.server_messages.error_from_exception` makes the answer to send.
 
     ``code`` is the protocol's error code (``protocol`` or ``too_large``); ``id`` echoes the
     command's ``id`` when the message got far enough to have one.
@@ -102,9 +101,6 @@ class MessageError(ProtocolError):
 
     def __str__(self) -> str:
         return self.message
-
-    def to_message(self) -> Dict[str, Any]:
-        return error_message(self.code, self.message, id=self.id)
 
 
 # -- commands (client -> server) ------------------------------------------------------------
@@ -158,7 +154,7 @@ def parse_text(text: Union[str, bytes]) -> Command:
     """Validate one text message against docs/protocol.md and return the command it is.
 
     Raises:
-        MessageError: anything the spec does not allow; send ``exc.to_message()`` back and
+        MessageError: anything the spec does not allow; send ``error_from_exception(exc)`` back and
             keep the connection up.
     """
     size = len(text.encode("utf-8")) if isinstance(text, str) else len(text)
@@ -257,7 +253,7 @@ def _check_field(type_name: str, name: str, rule: str, value: Any, message_id: M
         if len(value) > MAX_SPEC_CHARS:
             raise MessageError(f"{where} is over {MAX_SPEC_CHARS} characters", id=message_id)
         return value.strip()
-    low, high = FREQUENCY_RANGE if rule == "frequency" else GUI_RATE_RANGE
+    low, high = (MIN_HZ, MAX_HZ) if rule == "frequency" else (MIN_GUI_FPS, MAX_GUI_FPS)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise MessageError(f"{where} must be a number, not {_json_kind(value)}", id=message_id)
     if not math.isfinite(value) or not low <= value <= high:
@@ -320,111 +316,3 @@ def parse_binary(data: bytes) -> BinaryMessage:
     if not math.isfinite(message.captured):
         raise MessageError("binary header field 'captured' must be a finite time")
     return message
-
-
-# -- server messages ----------------------------------------------------------------------
-
-
-def _message(message_type: ServerType, **fields: Any) -> Dict[str, Any]:
-    return {"v": PROTOCOL_VERSION, "type": message_type.value, **fields}
-
-
-def encode(message: Dict[str, Any]) -> str:
-    """A server message as the JSON text to send (compact, no NaN)."""
-    return json.dumps(message, separators=(",", ":"), allow_nan=False)
-
-
-def hello_message(
-    server: str, state: Dict[str, Any], code: str, client: str, notices: Sequence[str] = ()
-) -> Dict[str, Any]:
-    """``client`` is this connection's id, as later ``code`` messages name it in ``origin``;
-    ``notices`` say what the server could not restore from its state directory."""
-    return _message(
-        ServerType.HELLO, server=server, state=state, code=code, client=client, notices=list(notices)
-    )
-
-
-def state_message(state: Dict[str, Any]) -> Dict[str, Any]:
-    return _message(ServerType.STATE, **state)
-
-
-def code_message(code: str, origin: Optional[str]) -> Dict[str, Any]:
-    return _message(ServerType.CODE, code=code, origin=origin)
-
-
-def digit_message(
-    digit: Optional[int],
-    probabilities: Optional[Sequence[float]],
-    box: Optional[Sequence[int]],
-    seq: int,
-) -> Dict[str, Any]:
-    return _message(
-        ServerType.DIGIT,
-        digit=digit,
-        probabilities=None if probabilities is None else [_finite(p) for p in probabilities],
-        box=None if box is None else [int(v) for v in box],
-        seq=seq,
-    )
-
-
-def _finite(value: float) -> float:
-    value = float(value)
-    return value if math.isfinite(value) else 0.0
-
-
-def frequency_message(
-    brain_measured: float, brain_target: float, gui_measured: float, gui_target: float, rtf: float
-) -> Dict[str, Any]:
-    return _message(
-        ServerType.FREQUENCY,
-        brain={"measured": round(_finite(brain_measured), 2), "target": _finite(brain_target)},
-        gui={"measured": round(_finite(gui_measured), 2), "target": _finite(gui_target)},
-        rtf=round(_finite(rtf), 3),
-    )
-
-
-def console_message(lines: List[Tuple[str, str]]) -> Dict[str, Any]:
-    """``lines``: (stream, text) pairs in the order printed."""
-    return _message(ServerType.CONSOLE, lines=[{"stream": s, "text": t} for s, t in lines])
-
-
-def brain_error_message(message: str, line: Optional[int], traceback: str) -> Dict[str, Any]:
-    return _message(ServerType.BRAIN_ERROR, message=message, line=line, traceback=traceback)
-
-
-def model_message(spec: Dict[str, Any]) -> Dict[str, Any]:
-    return _message(ServerType.MODEL, ok=True, spec=spec)
-
-
-def camera_message(camera: Dict[str, Any]) -> Dict[str, Any]:
-    """``camera``: {spec, state, message, live}."""
-    return _message(ServerType.CAMERA, **camera)
-
-
-def cameras_message(sources: List[Dict[str, str]]) -> Dict[str, Any]:
-    return _message(ServerType.CAMERAS, sources=sources)
-
-
-def ack_message(message_id: MessageId) -> Dict[str, Any]:
-    return _message(ServerType.ACK, id=message_id)
-
-
-def pong_message(message_id: MessageId = None) -> Dict[str, Any]:
-    return _message(ServerType.PONG, id=message_id)
-
-
-def error_message(
-    code: str, message: str, *, line: Optional[int] = None, id: MessageId = None
-) -> Dict[str, Any]:
-    return _message(ServerType.ERROR, code=code, message=message, line=line, id=id)
-
-
-def error_from_exception(exc: ExerciseError, message_id: MessageId = None) -> Dict[str, Any]:
-    """The one place an :class:`ExerciseError` becomes an ``error`` message."""
-    if isinstance(exc, MessageError):
-        return error_message(exc.code, exc.message, id=message_id if message_id is not None else exc.id)
-    line = getattr(exc, "line", None)
-    if not isinstance(line, int):
-        return error_message(exc.code, str(exc), id=message_id)
-    # The line travels in its own field; the message does not repeat it.
-    return error_message(exc.code, str(getattr(exc, "message", exc)), line=line, id=message_id)

@@ -37,6 +37,7 @@ class App {
     this.saveTimer = null;
     this.saveIds = new Map(); // id of an unanswered save_code or play -> its type
     this.noticesShown = new Set(); // server notices already printed in the console
+    this.limits = {}; // what the server accepts (hello.limits)
     this.brainState = "stopped";
     this.playedCode = null; // the code the last Play of this tab ran
     this.cameraSpec = "";
@@ -101,9 +102,11 @@ class App {
   bindFrequencies() {
     // A value out of range is refused where it is typed (marked, with the range), never
     // turned silently into another one; the rate in effect stays and comes back on leaving.
-    const bind = (id, type, field, low, high, unit) => {
+    // The ranges are the server's (hello.limits); the markup's min and max until it says.
+    const bind = (id, type, field, limit, unit) => {
       const input = $(id);
       input.addEventListener("change", () => {
+        const [low, high] = this.limits[limit] || [Number(input.min), Number(input.max)];
         const text = input.value.trim();
         const value = Number(text);
         const ok = text !== "" && Number.isFinite(value) && value >= low && value <= high;
@@ -125,8 +128,8 @@ class App {
         input.value = input.dataset.value || input.value;
       });
     };
-    bind("brain-target", "set_frequency", "hz", 1, 1000, "Hz");
-    bind("gui-target", "set_gui_rate", "fps", 1, 60, "fps");
+    bind("brain-target", "set_frequency", "hz", "frequency_hz", "Hz");
+    bind("gui-target", "set_gui_rate", "fps", "gui_fps", "fps");
   }
 
   bindCameraPicker() {
@@ -185,6 +188,11 @@ class App {
 
   onHello(msg) {
     this.clientId = msg.client || null;
+    this.limits = msg.limits || {};
+    for (const [id, limit] of [["brain-target", "frequency_hz"], ["gui-target", "gui_fps"]]) {
+      const range = this.limits[limit];
+      if (range) [$(id).min, $(id).max] = range;
+    }
     if (typeof msg.code === "string") this.playedCode = msg.code; // what a running brain runs
     this.saveIds.clear(); // commands sent on a dropped socket are never answered
     if (this.dirty) {

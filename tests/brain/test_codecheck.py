@@ -7,13 +7,13 @@ from typing import Any, Dict
 import pytest
 
 from exercise.brain.codecheck import (
-    MAX_CODE_BYTES,
     TICK_NAME,
     TickIterator,
     check,
     split_program,
 )
 from exercise.exceptions import BrainError, BrainSyntaxError
+from exercise.limits import MAX_CODE_BYTES
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from exercise.brain.gui import (
-    MAX_SHOWN_SIDE,
     check_box,
     check_digit,
     check_probabilities,
     to_display_image,
     to_input_image,
 )
+from exercise.limits import MAX_SHOWN_SIDE
 
 
 def test_digit_checks() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from exercise.brain.pacing import FrequencyMeter, Pacer, check_frequency
+from exercise.brain.pacing import FrequencyMeter, Pacer
+from exercise.limits import check_frequency
 
 
 def test_deadlines_are_absolute_so_lateness_does_not_drift() -> None:

@@ -6,8 +6,11 @@ import json
 
 import pytest
 
+from exercise import limits
 from exercise.exceptions import BrainSyntaxError, ModelShapeError
+from exercise.limits import MAX_CODE_BYTES
 from exercise.server import protocol as p
+from exercise.server import server_messages as m
 
 
 def msg(**fields):
@@ -78,15 +81,15 @@ def test_malformed_text_is_an_error_with_a_reason(text, code, fragment):
         p.parse_text(text)
     assert info.value.code == code
     assert fragment in info.value.message
-    reply = info.value.to_message()
+    reply = m.error_from_exception(info.value)
     assert reply["type"] == "error" and reply["v"] == 1 and reply["code"] == code
-    json.loads(p.encode(reply))
+    json.loads(m.encode(reply))
 
 
 def test_error_echoes_the_id_once_known():
     with pytest.raises(p.MessageError) as info:
         p.parse_text(msg(type="set_frequency", hz=-1, id=42))
-    assert info.value.to_message()["id"] == 42
+    assert m.error_from_exception(info.value)["id"] == 42
 
 
 def test_oversize_text_and_code_are_too_large():
@@ -94,9 +97,9 @@ def test_oversize_text_and_code_are_too_large():
         p.parse_text(msg(type="save_code", code="x" * (p.MAX_TEXT_BYTES + 1)))
     assert info.value.code == "too_large"
     with pytest.raises(p.MessageError) as info:
-        p.parse_text(msg(type="save_code", code="x" * (p.MAX_CODE_BYTES + 1)))
+        p.parse_text(msg(type="save_code", code="x" * (MAX_CODE_BYTES + 1)))
     assert info.value.code == "too_large"
-    assert p.parse_text(msg(type="save_code", code="x" * p.MAX_CODE_BYTES)).code is not None
+    assert p.parse_text(msg(type="save_code", code="x" * MAX_CODE_BYTES)).code is not None
 
 
 def test_binary_header_round_trip():
@@ -142,31 +145,31 @@ def test_browser_frame_parses():
 
 def test_server_messages_are_versioned_json():
     messages = [
-        p.hello_message("0.1.0", {"brain": {}}, "code", "c1"),
-        p.state_message({"brain": {"state": "stopped"}}),
-        p.code_message("x", None),
-        p.digit_message(3, [0.1] * 10, (1, 2, 3, 4), 9),
-        p.digit_message(None, None, None, 0),
-        p.frequency_message(29.9, 30, float("nan"), 30, 1.0),
-        p.console_message([("stdout", "hi")]),
-        p.brain_error_message("ZeroDivisionError", 3, "tb"),
-        p.model_message({"name": "m"}),
-        p.camera_message({"spec": "demo", "state": "streaming", "message": "", "live": True}),
-        p.cameras_message([{"spec": "demo", "label": "Demo"}]),
-        p.ack_message(1),
-        p.pong_message(),
-        p.error_message("protocol", "bad"),
+        m.hello_message("0.1.0", {"brain": {}}, "code", "c1", [], limits.as_message()),
+        m.state_message({"brain": {"state": "stopped"}}),
+        m.code_message("x", None),
+        m.digit_message(3, [0.1] * 10, (1, 2, 3, 4), 9),
+        m.digit_message(None, None, None, 0),
+        m.frequency_message(29.9, 30, float("nan"), 30, 1.0),
+        m.console_message([("stdout", "hi")]),
+        m.brain_error_message("ZeroDivisionError", 3, "tb"),
+        m.model_message({"name": "m"}),
+        m.camera_message({"spec": "demo", "state": "streaming", "message": "", "live": True}),
+        m.cameras_message([{"spec": "demo", "label": "Demo"}]),
+        m.ack_message(1),
+        m.pong_message(),
+        m.error_message("protocol", "bad"),
     ]
     assert {m["type"] for m in messages} == {t.value for t in p.ServerType}
     for message in messages:
-        decoded = json.loads(p.encode(message))
+        decoded = json.loads(m.encode(message))
         assert decoded["v"] == 1
-    assert p.digit_message(3, [0.5] * 10, [1, 2, 3, 4], 9)["box"] == [1, 2, 3, 4]
-    assert p.frequency_message(1, 2, float("inf"), 4, 1)["gui"]["measured"] == 0.0
+    assert m.digit_message(3, [0.5] * 10, [1, 2, 3, 4], 9)["box"] == [1, 2, 3, 4]
+    assert m.frequency_message(1, 2, float("inf"), 4, 1)["gui"]["measured"] == 0.0
 
 
 def test_exercise_errors_become_error_messages():
-    syntax = p.error_from_exception(BrainSyntaxError("invalid syntax", 4), message_id=2)
+    syntax = m.error_from_exception(BrainSyntaxError("invalid syntax", 4), message_id=2)
     assert (syntax["code"], syntax["line"], syntax["id"]) == ("brain_syntax", 4, 2)
-    shape = p.error_from_exception(ModelShapeError("input must be [1,1,28,28]", source="m.onnx"))
+    shape = m.error_from_exception(ModelShapeError("input must be [1,1,28,28]", source="m.onnx"))
     assert shape["code"] == "model_shape" and "m.onnx" in shape["message"] and shape["line"] is None
