@@ -15,31 +15,15 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from exercise.exceptions import DatasetError
-from exercise.preprocess import Scaling
+from exercise.preprocess import Scaling, scale_batch
 
 NUM_CLASSES = 10
 
 #: Images per ``predict_batch`` call: big enough to amortise the call, small enough for RAM.
 DEFAULT_BATCH_SIZE = 256
 
-#: ``Scaling`` -> (offset, divisor): input = (x / 255 - offset) / divisor.
-_SCALING_FACTORS = {
-    Scaling.UNIT: (0.0, 1.0),
-    Scaling.MNIST: (0.1307, 0.3081),
-    Scaling.SYMMETRIC: (0.5, 0.5),
-}
-
 PredictBatch = Callable[[np.ndarray], np.ndarray]
 Progress = Callable[[int, int], None]
-
-
-def scale_batch(images: np.ndarray, scaling: Scaling = Scaling.UNIT) -> np.ndarray:
-    """uint8 ``(N, 28, 28)`` images (white digit on black) -> float32 ``[N, 1, 28, 28]``
-    model input, scaled as :class:`~exercise.preprocess.Scaling` describes."""
-    offset, divisor = _SCALING_FACTORS[Scaling(scaling)]
-    unit = np.asarray(images, dtype=np.float32) / np.float32(255.0)
-    scaled = (unit - np.float32(offset)) / np.float32(divisor)
-    return np.ascontiguousarray(scaled.reshape(len(scaled), 1, *scaled.shape[1:]), dtype=np.float32)
 
 
 @dataclass(frozen=True)

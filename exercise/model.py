@@ -31,7 +31,6 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from exercise.evaluate import scale_batch
 from exercise.exceptions import (
     ModelError,
     ModelFormatError,
@@ -41,7 +40,7 @@ from exercise.exceptions import (
 )
 from exercise.external_data import WireError, external_tensors
 from exercise.limits import MAX_MODEL_BYTES
-from exercise.preprocess import Scaling
+from exercise.preprocess import Scaling, scale_batch
 from exercise.sessions import session_options
 
 #: The bundled model, produced by ``digit-classifier train`` (see its model card).

@@ -107,8 +107,6 @@ STROKE_WORK_FACTOR = 4
 CONTEXT_SCALE = 2.0
 
 # --- model input scalings ---------------------------------------------------------------
-MNIST_MEAN = 0.1307
-MNIST_STD = 0.3081
 
 
 class Scaling(str, enum.Enum):
@@ -120,6 +118,14 @@ class Scaling(str, enum.Enum):
     UNIT = "unit"  # x / 255 -> [0, 1]: MNIST tutorials, the ONNX model zoo
     MNIST = "mnist"  # (x / 255 - 0.1307) / 0.3081: PyTorch's MNIST example
     SYMMETRIC = "symmetric"  # x / 127.5 - 1 -> [-1, 1]
+
+
+#: The one home of the arithmetic: input = (x / 255 - offset) / divisor.
+SCALING_FACTORS = {
+    Scaling.UNIT: (0.0, 1.0),
+    Scaling.MNIST: (0.1307, 0.3081),  # MNIST's mean and standard deviation
+    Scaling.SYMMETRIC: (0.5, 0.5),
+}
 
 
 @dataclass(frozen=True)
@@ -562,13 +568,16 @@ def preprocess(frame: np.ndarray, scaling: Scaling = Scaling.UNIT) -> List[Digit
 
 def scale(image28: np.ndarray, scaling: Scaling = Scaling.UNIT) -> np.ndarray:
     """A 28x28 uint8 image -> the ``[1, 1, 28, 28]`` float32 tensor a model expects."""
-    unit = image28.astype(np.float32).reshape(1, 1, MNIST_SIDE, MNIST_SIDE) / np.float32(255.0)
-    scaling = Scaling(scaling)
-    if scaling is Scaling.MNIST:
-        return (unit - np.float32(MNIST_MEAN)) / np.float32(MNIST_STD)
-    if scaling is Scaling.SYMMETRIC:
-        return unit * np.float32(2.0) - np.float32(1.0)
-    return unit
+    return scale_batch(image28.reshape(1, MNIST_SIDE, MNIST_SIDE), scaling)
+
+
+def scale_batch(images: np.ndarray, scaling: Scaling = Scaling.UNIT) -> np.ndarray:
+    """uint8 ``(N, 28, 28)`` images (white digit on black) -> float32 ``[N, 1, 28, 28]``
+    model input, scaled as :data:`SCALING_FACTORS` says."""
+    offset, divisor = SCALING_FACTORS[Scaling(scaling)]
+    unit = np.asarray(images, dtype=np.float32) / np.float32(255.0)
+    scaled = (unit - np.float32(offset)) / np.float32(divisor)
+    return np.ascontiguousarray(scaled.reshape(len(scaled), 1, *scaled.shape[1:]), dtype=np.float32)
 
 
 def to_frame_box(box: Box, factor: float, frame_shape: Tuple[int, ...], margin: int = 0) -> Box:

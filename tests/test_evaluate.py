@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from exercise.evaluate import EvaluationReport, evaluate, format_report, scale_batch
+from exercise.evaluate import EvaluationReport, evaluate, format_report
 from exercise.exceptions import DatasetError
 from exercise.model import DigitModel
-from exercise.preprocess import Scaling, scale
+from exercise.preprocess import Scaling, scale, scale_batch
 
 
 def _images(labels: np.ndarray) -> np.ndarray:

@@ -69,13 +69,20 @@ class Hub:
         """Call from the event loop: subscribes to the exercise and starts the view pump."""
         self._loop = asyncio.get_running_loop()
         loop = self._loop
-        self._unsubscribe.append(
-            self.exercise.subscribe(lambda event: self._hop(self._on_brain_event, event))
-        )
+        self._unsubscribe.append(self.exercise.subscribe(self._on_brain_event_from_runner))
         self._unsubscribe.append(self.exercise.watch(lambda change: self._hop(self._on_change, change)))
         self.pump.set_brain_running(self.exercise.brain_state is BrainState.RUNNING)
         self.pump.start()
         self._ticker = loop.create_task(self._tick())
+
+    def _on_brain_event_from_runner(self, event: BrainEvent) -> None:
+        """On the runner's thread: a ``GUI.showImage`` frame goes straight to the view pump
+        (a thread-safe slot, and a megabyte the event loop need not touch); the rest hops
+        onto the loop."""
+        if isinstance(event, ImageShown):
+            self.pump.offer_brain_image(event.image, event.frame_seq, event.timestamp)
+        else:
+            self._hop(self._on_brain_event, event)
 
     def _hop(self, handler: Callable[[Any], None], item: Any) -> None:
         """From any thread: run ``handler(item)`` on the loop (dropped once the loop closed).
@@ -263,8 +270,6 @@ class Hub:
             text = m.encode(m.digit_message(event.digit, event.probabilities, event.box, event.frame_seq))
             for client in self.clients.values():
                 client.offer_digit(text)
-        elif isinstance(event, ImageShown):
-            self.pump.offer_brain_image(event.image, event.frame_seq, event.timestamp)
         elif isinstance(event, InputShown):
             payload = bytes(event.image.astype("uint8", copy=False).reshape(-1)[: p.INPUT_SIDE**2])
             for client in self.clients.values():

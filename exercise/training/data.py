@@ -33,6 +33,7 @@ from torch.utils.data import Dataset
 
 from exercise.exceptions import DatasetError
 from exercise.idx import SPLIT_FILES, find_idx_file, load_split
+from exercise.preprocess import SCALING_FACTORS, Scaling
 from exercise.training.options import DEFAULT_VAL_SIZE, default_cache_dir
 
 #: Uncompressed file name -> md5 of the uncompressed official MNIST file. The ``.gz``
@@ -213,14 +214,12 @@ def to_float(images: torch.Tensor) -> torch.Tensor:
 
 
 def normalize(batch01: torch.Tensor, scaling: str) -> torch.Tensor:
-    """[0, 1] floats -> the model's input, the same arithmetic as ``exercise.preprocess.scale``."""
-    if scaling == "unit":
-        return batch01
-    if scaling == "mnist":
-        return (batch01 - 0.1307) / 0.3081
-    if scaling == "symmetric":
-        return batch01 * 2.0 - 1.0
-    raise ValueError(f"unknown scaling {scaling!r}")
+    """[0, 1] floats -> the model's input, by ``exercise.preprocess.SCALING_FACTORS``."""
+    try:
+        offset, divisor = SCALING_FACTORS[Scaling(scaling)]
+    except ValueError:
+        raise ValueError(f"unknown scaling {scaling!r}") from None
+    return (batch01 - offset) / divisor
 
 
 @dataclass(frozen=True)

@@ -192,7 +192,9 @@ def make_split(split: str, count: int, data_dir: Path, workers: int) -> List[Sam
         size = min(CHUNK, each)
         tasks += [(split, name, chunk, size) for name in kinds for chunk in range(max(1, round(each / size)))]
     samples: List[Sample] = []
-    with multiprocessing.get_context("fork").Pool(workers, _init_worker, (data_dir,)) as pool:
+    # forkserver, not fork: a fork of a process whose onnxruntime or OpenCV threads held a
+    # lock at that instant hangs in its first call (seen in the test suite after model tests).
+    with multiprocessing.get_context("forkserver").Pool(workers, _init_worker, (data_dir,)) as pool:
         for done, chunk in enumerate(pool.imap_unordered(make_chunk, tasks), 1):
             samples += chunk
             if done % 10 == 0 or done == len(tasks):
