@@ -81,7 +81,9 @@ detector-model: $(VENV)/.dev
 	$(BIN)/digit-classifier train-detector $(if $(DATA),--data $(DATA)) --out runs/detector-base --frames 12000 \
 		--epochs 12 --zoom-in 1.7 --seed 1
 	$(BIN)/digit-classifier train-detector $(if $(DATA),--data $(DATA)) --out runs/detector --frames 12000 \
-		--epochs 6 --lr 0.001 --zoom-in 1.7 --seed 1 --init runs/detector-base/detector.pt --install
+		--epochs 6 --lr 0.001 --zoom-in 1.7 --seed 1 --init runs/detector-base/detector.pt
+	$(BIN)/digit-classifier train-detector $(if $(DATA),--data $(DATA)) --out runs/detector-wide --frames 24000 \
+		--epochs 4 --lr 0.001 --zoom-in 2.2 --seed 1 --init runs/detector/detector.pt --install
 
 # The handwriting gate (exercise/assets/handwriting_gate.onnx), exactly as docs/gate-card.md
 # records it: mines candidates from generated scenes, trains, exports and installs it.
