@@ -40,6 +40,7 @@ from exercise.exceptions import (
 )
 from exercise.external_data import WireError, external_tensors
 from exercise.limits import MAX_MODEL_BYTES
+from exercise.payloads import ModelInfo, to_json
 from exercise.preprocess import Scaling, scale_batch
 from exercise.sessions import session_options
 
@@ -107,21 +108,25 @@ class ModelSpec:
     #: True for the bundled default model.
     default: bool = False
 
+    def info(self) -> ModelInfo:
+        """The payload the page, the REST API and ``check --json`` show."""
+        return ModelInfo(
+            name=self.name,
+            size_bytes=self.size_bytes,
+            sha256=self.sha256,
+            input_name=self.input_name,
+            input_shape=list(self.input_shape),
+            output_name=self.output_name,
+            output_shape=list(self.output_shape),
+            output_kind=self.output_kind.value,
+            normalization=self.normalization.value,
+            latency_ms=round(self.latency_ms, 3),
+            default=self.default,
+        )
+
     def to_dict(self) -> Dict[str, Any]:
-        """Plain JSON-ready values (enums as their strings, shapes as lists)."""
-        return {
-            "name": self.name,
-            "size_bytes": self.size_bytes,
-            "sha256": self.sha256,
-            "input_name": self.input_name,
-            "input_shape": list(self.input_shape),
-            "output_name": self.output_name,
-            "output_shape": list(self.output_shape),
-            "output_kind": self.output_kind.value,
-            "normalization": self.normalization.value,
-            "latency_ms": round(self.latency_ms, 3),
-            "default": self.default,
-        }
+        """:meth:`info` as plain JSON values."""
+        return to_json(self.info())
 
 
 class DigitModel:

@@ -21,6 +21,7 @@ from exercise.exceptions import ExerciseError, ImageError, ImageTooLargeError, M
 from exercise.images import decode_image
 from exercise.limits import MAX_IMAGE_BYTES, MAX_MODEL_BYTES
 from exercise.model import DigitModel
+from exercise.payloads import DigitAnswer, to_json
 from exercise.reading import read_digits
 from exercise.server.core import Exercise
 from exercise.server.openapi import OPENAPI
@@ -92,12 +93,10 @@ def digit_answer(model: DigitModel, image: np.ndarray) -> Dict[str, Any]:
     """
     main = read_digits(model, image).main
     if main is None:
-        return {"prediction": None, "percentages": None, "box": None}
-    return {
-        "prediction": main.digit,
-        "percentages": [round(p * 100.0, 2) for p in main.probabilities],
-        "box": list(main.box),
-    }
+        return to_json(DigitAnswer(None, None, None, None))
+    probabilities = [round(float(p), 6) for p in main.probabilities]
+    percentages = [round(float(p) * 100.0, 2) for p in main.probabilities]
+    return to_json(DigitAnswer(main.digit, probabilities, percentages, list(main.box)))
 
 
 def build_routes(exercise: Exercise) -> List[Route]:

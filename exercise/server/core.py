@@ -22,6 +22,7 @@ from exercise.exceptions import CameraError, ModelError, StateError
 from exercise.limits import MAX_MODEL_BYTES
 from exercise.model import DEFAULT_MODEL_PATH, DigitModel, load_default_model
 from exercise.model_guard import check_isolated
+from exercise.payloads import BrainStatus, CameraStatus, GuiStatus, Health, State, to_json
 from exercise.server.config import ServerConfig
 from exercise.server.state import SavedModel, StateDir
 
@@ -179,40 +180,29 @@ class Exercise:
         return self._model.spec.to_dict()
 
     def camera_dict(self) -> Dict[str, Any]:
-        camera = self._camera
-        status = camera.status
-        return {
-            "spec": camera.spec,
-            "state": status.state.value,
-            "message": status.message,
-            "live": camera.is_live,
-        }
+        return to_json(self._camera_status())
 
     def snapshot(self, gui_measured_fps: float = 0.0) -> Dict[str, Any]:
-        """The ``state`` message's fields: brain, gui, camera, model."""
-        return {
-            "brain": {
-                "state": self.brain_state.value,
-                "target_hz": self._runner.target_hz,
-                "measured_hz": round(self._runner.measured_hz, 2),
-            },
-            "gui": {"target_fps": self._gui_fps, "measured_fps": round(gui_measured_fps, 2)},
-            "camera": self.camera_dict(),
-            "model": self.model_dict(),
-        }
+        """The ``state`` message's fields (:class:`exercise.payloads.State`)."""
+        gui = GuiStatus(target_fps=self._gui_fps, measured_fps=round(gui_measured_fps, 2))
+        state = State(self._brain_status(), gui, self._camera_status(), self._model.spec.info())
+        return to_json(state)
 
     def health(self) -> Dict[str, Any]:
-        return {
-            "status": "ok",
-            "version": __version__,
-            "camera": self.camera_dict(),
-            "model": {
-                "name": self._model.spec.name,
-                "sha256": self._model.spec.sha256,
-                "default": self._model.spec.default,
-            },
-            "brain": {"state": self.brain_state.value, "target_hz": self._runner.target_hz},
-        }
+        """``GET /api/health`` (:class:`exercise.payloads.Health`)."""
+        health = Health(
+            "ok", __version__, self._camera_status(), self._brain_status(), self._model.spec.info()
+        )
+        return to_json(health)
+
+    def _camera_status(self) -> CameraStatus:
+        camera = self._camera
+        status = camera.status
+        return CameraStatus(camera.spec, status.state.value, status.message, camera.is_live)
+
+    def _brain_status(self) -> BrainStatus:
+        runner = self._runner
+        return BrainStatus(self.brain_state.value, runner.target_hz, round(runner.measured_hz, 2))
 
     # -- commands (blocking; any thread) -----------------------------------------------
 

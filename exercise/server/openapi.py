@@ -1,6 +1,7 @@
 """The OpenAPI 3.0 description of the REST API, served at ``/api/openapi.json``.
 
-Hand-written: the API is small, and a literal keeps the schemas next to each other.
+The paths are written here; the payloads' schemas come from their types in
+:mod:`exercise.payloads`, the same ones the server fills in.
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from exercise import __version__
-from exercise.limits import MAX_IMAGE_PIXELS
+from exercise.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
+from exercise.payloads import CameraStatus, DigitAnswer, Health, ModelInfo, json_schema
 
 _ERROR = {
     "description": "An error the client can act on",
@@ -35,23 +37,6 @@ _UPLOAD_BODY = {
             "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
         },
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-    },
-}
-
-_MODEL_SPEC = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string"},
-        "size_bytes": {"type": "integer"},
-        "sha256": {"type": "string"},
-        "input_name": {"type": "string"},
-        "input_shape": {"type": "array", "items": {}},
-        "output_name": {"type": "string"},
-        "output_shape": {"type": "array", "items": {}},
-        "output_kind": {"type": "string", "enum": ["probabilities", "logits", "log_probabilities"]},
-        "normalization": {"type": "string", "enum": ["unit", "mnist", "symmetric"]},
-        "latency_ms": {"type": "number"},
-        "default": {"type": "boolean"},
     },
 }
 
@@ -82,35 +67,13 @@ OPENAPI: Dict[str, Any] = {
             "post": {
                 "summary": "Read the most prominent handwritten digit in an image",
                 "description": "PNG or JPEG (dark on light or light on dark, e.g. the drawing canvas), "
-                "as the raw body or multipart field 'file'. At most 10 MB and "
+                "as the raw body or multipart field 'file'. "
+                f"At most {MAX_IMAGE_BYTES // 1_000_000} MB and "
                 f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels (413 beyond either).",
                 "requestBody": _UPLOAD_BODY,
                 "responses": {
                     "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "prediction": {
-                                    "type": "integer",
-                                    "minimum": 0,
-                                    "maximum": 9,
-                                    "nullable": True,
-                                },
-                                "percentages": {
-                                    "type": "array",
-                                    "items": {"type": "number"},
-                                    "minItems": 10,
-                                    "maxItems": 10,
-                                    "nullable": True,
-                                },
-                                "box": {
-                                    "type": "array",
-                                    "items": {"type": "integer"},
-                                    "description": "x, y, width, height",
-                                    "nullable": True,
-                                },
-                            },
-                        },
+                        {"$ref": "#/components/schemas/DigitAnswer"},
                         "The digit read (prediction null when no digit was found)",
                     ),
                     "400": _ERROR,
@@ -121,7 +84,7 @@ OPENAPI: Dict[str, Any] = {
         "/api/health": {
             "get": {
                 "summary": "Server, camera, model and brain state",
-                "responses": {"200": _json({"type": "object"}, "Health")},
+                "responses": {"200": _json({"$ref": "#/components/schemas/Health"}, "Health")},
             }
         },
         "/api/model": {
@@ -153,7 +116,7 @@ OPENAPI: Dict[str, Any] = {
                                         },
                                     },
                                 },
-                                "current": {"type": "object"},
+                                "current": {"$ref": "#/components/schemas/CameraStatus"},
                             },
                         },
                         "Camera sources",
@@ -165,5 +128,12 @@ OPENAPI: Dict[str, Any] = {
             "get": {"summary": "This description", "responses": {"200": _json({"type": "object"}, "OpenAPI")}}
         },
     },
-    "components": {"schemas": {"ModelSpec": _MODEL_SPEC}},
+    "components": {
+        "schemas": {
+            "ModelSpec": json_schema(ModelInfo),
+            "DigitAnswer": json_schema(DigitAnswer),
+            "Health": json_schema(Health),
+            "CameraStatus": json_schema(CameraStatus),
+        }
+    },
 }
