@@ -106,7 +106,9 @@ def json_schema(kind: Any) -> Dict[str, Any]:
         inner = json_schema(rest[0]) if len(rest) == 1 else {}
         return {**inner, "nullable": True}
     if origin is Union:
-        return {"oneOf": [json_schema(argument) for argument in arguments]}
+        # Sorted: typing may hand back Union[int, str] as Union[str, int], as it first saw it.
+        options = [json_schema(argument) for argument in arguments]
+        return {"oneOf": sorted(options, key=lambda option: str(option.get("type")))}
     if origin in (list, List):
         return {"type": "array", "items": json_schema(arguments[0])}
     return {"type": _JSON_TYPES[kind]}

@@ -27,6 +27,23 @@ def default_cache_dir() -> Path:
     return Path(base) / "digit-classifier" / "mnist"
 
 
+def add_data_argument(parser: argparse.ArgumentParser) -> None:
+    """``--data DIR``, the same for every training command."""
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help="directory with the four MNIST IDX files, gzipped or not (default: download MNIST once "
+        f"into {default_cache_dir()})",
+    )
+
+
+def add_threads_argument(parser: argparse.ArgumentParser, default: int) -> None:
+    """``--threads N``, PyTorch's CPU threads."""
+    parser.add_argument(
+        "--threads", type=int, default=default, help="CPU threads for PyTorch (default: %(default)s)"
+    )
+
+
 def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Register every training option on ``parser``; returns it."""
     parser.add_argument(
@@ -36,12 +53,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
         help="network: mlp (784-128-64-10), lenet (LeNet-5), cnn (PyTorch example), "
         f"digitnet (the default model's) (default: {DEFAULT_ARCH})",
     )
-    parser.add_argument(
-        "--data",
-        metavar="DIR",
-        help="directory with the four MNIST-format IDX files, gzipped or not (default: "
-        f"download MNIST once into {default_cache_dir()})",
-    )
+    add_data_argument(parser)
     parser.add_argument(
         "--out",
         metavar="DIR",
@@ -92,9 +104,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     )
     parser.add_argument("--subset", type=int, metavar="N", help="use only N training images (quick runs)")
     parser.add_argument("--device", default="cpu", help="cpu (default), or cuda when present")
-    parser.add_argument(
-        "--threads", type=int, default=1, help="CPU threads for PyTorch (default: %(default)s)"
-    )
+    add_threads_argument(parser, 1)
     parser.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
     parser.add_argument(
@@ -143,15 +153,8 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
         help="random seed of the network's weights and shuffling; the scenes have fixed seeds, so "
         "the mined candidates are the same for every --seed (default: %(default)s)",
     )
-    parser.add_argument(
-        "--data",
-        metavar="DIR",
-        help="directory with the four MNIST IDX files, gzipped or not (default: download MNIST once "
-        f"into {default_cache_dir()})",
-    )
-    parser.add_argument(
-        "--threads", type=int, default=1, help="CPU threads for PyTorch (default: %(default)s)"
-    )
+    add_data_argument(parser)
+    add_threads_argument(parser, 1)
     parser.add_argument(
         "--rebuild",
         action="store_true",
@@ -169,6 +172,7 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
         help="a few frames, one batch, export and check, no cache: tries the whole path in seconds",
     )
     return parser
+
 
 def add_detector_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Register every ``train-detector`` option on ``parser``; returns it."""
@@ -202,18 +206,11 @@ def add_detector_arguments(parser: argparse.ArgumentParser) -> argparse.Argument
         help="random seed of the weights, shuffling and augmentation; the frames have fixed seeds "
         "(default: %(default)s)",
     )
-    parser.add_argument(
-        "--data",
-        metavar="DIR",
-        help="directory with the four MNIST IDX files, gzipped or not (default: download MNIST once "
-        f"into {default_cache_dir()})",
-    )
+    add_data_argument(parser)
     parser.add_argument(
         "--workers", type=int, default=2, help="processes drawing the frames (default: %(default)s)"
     )
-    parser.add_argument(
-        "--threads", type=int, default=2, help="CPU threads for PyTorch (default: %(default)s)"
-    )
+    add_threads_argument(parser, 2)
     parser.add_argument(
         "--zoom-in",
         type=float,
