@@ -54,7 +54,7 @@ def check_isolated(data: bytes, name: str, memory_limit_mb: int = MEMORY_LIMIT_M
 
 
 def main(argv: List[str]) -> int:
-    from exercise.brain.child import set_memory_limit
+    from exercise.memory import set_memory_limit
     from exercise.model import DigitModel
 
     name, megabytes = argv[0], int(argv[1])

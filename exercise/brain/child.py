@@ -51,6 +51,7 @@ from exercise.brain.outbox import Channel, LineWriter, Outbox
 from exercise.brain.pacing import FrequencyMeter, Pacer
 from exercise.brain.privileges import drop_privileges
 from exercise.brain.wire import decode_command
+from exercise.memory import set_memory_limit
 
 #: ``note(text)``: a SYSTEM line in the student's console.
 Note = Callable[[str], None]
@@ -185,23 +186,6 @@ def describe_failure(
     text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
     text += "".join(traceback.format_exception_only(type(exc), exc))
     return BrainFailed(message, line, text)
-
-
-def set_memory_limit(megabytes: int) -> None:
-    """Cap the address space at what the process maps now plus ``megabytes`` (Linux)."""
-    import resource
-
-    try:
-        with open("/proc/self/status") as status:
-            fields = dict(line.split(":", 1) for line in status if ":" in line)
-        current = int(fields["VmSize"].split()[0]) * 1024
-    except (OSError, KeyError, ValueError):
-        return
-    limit = current + megabytes * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def main(argv: List[str]) -> None:
