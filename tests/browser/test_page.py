@@ -589,13 +589,15 @@ def test_a_box_from_an_older_frame_is_marked_as_lagging(
     play_brain(page)
     page.wait_for_timeout(1500)
     samples = []
-    for _ in range(10):  # the camera view at 30 fps, the brain at `hz`
+    # The camera view at 30 fps, the brain at `hz`: 3 s of samples, so that a loaded machine's
+    # slow second (one full run saw 5 of 10 over 1 s) does not decide.
+    for _ in range(30):
         samples.append(page.locator("#camera-canvas").get_attribute("data-box-lagging"))
         page.wait_for_timeout(97)
     stop_brain(page)
     page.locator("#brain-target").fill("30")
     page.locator("#brain-target").press("Enter")
-    assert samples.count(lagging) >= 6, samples
+    assert samples.count(lagging) >= 18, samples
 
 
 def test_a_refused_browser_camera_is_said_and_the_server_keeps_its_camera(
