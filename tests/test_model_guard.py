@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from onnx import helper, numpy_helper
 
+from exercise import model_guard
 from exercise.exceptions import ModelError
 from exercise.model_guard import check_isolated
 from tests.conftest import digit_graph
@@ -41,3 +45,22 @@ def test_a_small_model_passes_and_a_broken_one_keeps_its_reason(digit_model_byte
     with pytest.raises(ModelError) as info:
         check_isolated(b"not a model at all", "garbage.onnx")
     assert info.value.code == "model_format" and "protobuf" in str(info.value)
+
+
+def test_a_checking_process_that_died_is_replaced(digit_model_bytes):
+    check_isolated(digit_model_bytes, "first.onnx")
+    helper = model_guard._HELPER._process
+    assert helper is not None
+    helper.kill()
+    helper.wait()
+    check_isolated(digit_model_bytes, "second.onnx")  # a new one takes over
+    assert model_guard._HELPER._process is not helper
+    with pytest.raises(ModelError, match="needs more than 1024 MB"):
+        check_isolated(memory_hog(), "hog.onnx")  # and still caps its children
+
+
+def test_the_checking_process_ends_when_the_server_does():
+    command = [sys.executable, "-m", "exercise.model_guard", "--serve"]
+    helper = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    helper.stdin.close()  # the server's end of the pipe, as when it exits or is killed
+    assert helper.wait(timeout=30) == 0

@@ -21,7 +21,7 @@ from exercise.cameras import CameraSource, open_camera
 from exercise.exceptions import CameraError, ModelError, StateError
 from exercise.limits import MAX_MODEL_BYTES
 from exercise.model import DEFAULT_MODEL_PATH, DigitModel, load_default_model
-from exercise.model_guard import check_isolated
+from exercise.model_guard import check_isolated, warm_up
 from exercise.payloads import BrainStatus, CameraStatus, GuiStatus, Health, State, to_json
 from exercise.server.config import ServerConfig
 from exercise.server.state import SavedModel, StateDir
@@ -117,6 +117,7 @@ class Exercise:
             ModelError: ``config.model`` cannot be used.
         """
         state = StateDir(config.resolved_state_dir())
+        warm_up()  # the process that checks uploads, ready before the first one
         if config.model is not None:
             model = DigitModel.load(Path(config.model))
             model_path = Path(config.model)
