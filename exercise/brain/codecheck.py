@@ -32,8 +32,9 @@ Code without a top-level ``while True:`` runs once, from top to bottom.
 from __future__ import annotations
 
 import ast
+import types
 from dataclasses import dataclass
-from typing import Any, List, Optional
+from typing import List, Optional
 
 from exercise.exceptions import BrainError, BrainSyntaxError
 from exercise.limits import MAX_CODE_BYTES
@@ -51,11 +52,11 @@ class BrainProgram:
     """The student's code in three compiled parts; exec each in the same globals dict."""
 
     #: Everything before the loop (or the whole program when there is no loop).
-    setup: Any  # a code object
+    setup: types.CodeType
     #: The loop body wrapped in the one-pass for loop, or None when there is no loop.
-    body: Optional[Any]
+    body: Optional[types.CodeType]
     #: Statements after the loop; run once if the body breaks out.
-    after: Optional[Any]
+    after: Optional[types.CodeType]
     #: 1-based line of the ``while True:``, or None.
     loop_line: Optional[int]
 
@@ -157,7 +158,7 @@ def split_program(code: str, filename: str = BRAIN_FILENAME) -> BrainProgram:
     )
 
 
-def _compile(statements: List[ast.stmt], filename: str) -> Any:
+def _compile(statements: List[ast.stmt], filename: str) -> types.CodeType:
     module = ast.Module(body=statements, type_ignores=[])
     ast.fix_missing_locations(module)
     return compile(module, filename, "exec", dont_inherit=True)

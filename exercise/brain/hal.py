@@ -17,12 +17,16 @@ from __future__ import annotations
 import threading
 import time
 import types
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from exercise.brain.frames import FrameSlot
 from exercise.exceptions import ExerciseError
+
+if TYPE_CHECKING:  # imported when first used: the child loads them before its memory cap
+    from exercise.model import DigitModel
+    from exercise.preprocess import DigitCandidate
 
 #: After this long without a first frame, getImage says once that it is waiting.
 _WAITING_NOTE_AFTER = 2.0
@@ -33,7 +37,7 @@ class ModelHolder:
 
     def __init__(self, path: Optional[str], name: Optional[str] = None) -> None:
         self._lock = threading.Lock()
-        self._model: Any = None
+        self._model: Optional[DigitModel] = None
         self._error: Optional[str] = None
         self._path = path
         self._name = name
@@ -63,7 +67,7 @@ class ModelHolder:
             self._error = None
         return f"now using model {model.spec.name}"
 
-    def get(self) -> Any:
+    def get(self) -> DigitModel:
         """The DigitModel in use. Raises RuntimeError with the load error if there is none."""
         with self._lock:
             model, error = self._model, self._error
@@ -72,7 +76,7 @@ class ModelHolder:
         return model
 
 
-def _load(path: Optional[str], name: Optional[str] = None) -> Any:
+def _load(path: Optional[str], name: Optional[str] = None) -> DigitModel:
     from exercise.model import DigitModel, load_default_model
 
     if path is None:
@@ -116,7 +120,7 @@ class Hal:
         self.last_frame = (seq, timestamp)
         return image
 
-    def preprocess(self, image: np.ndarray) -> List[Any]:
+    def preprocess(self, image: np.ndarray) -> List[DigitCandidate]:
         """Digit candidates in ``image``, scaled the way the loaded model wants its input."""
         from exercise.preprocess import Scaling, preprocess
 

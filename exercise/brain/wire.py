@@ -16,7 +16,7 @@ import json
 import math
 import os
 import struct
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -227,7 +227,7 @@ _REPORT_DECODERS: Dict[str, Callable[[Header, Optional[np.ndarray]], Report]] = 
 # --- commands, runner to child ------------------------------------------------------------------
 
 #: The type names on the wire.
-COMMAND_TAGS: Dict[Type[Any], str] = {
+COMMAND_TAGS: Dict[type, str] = {
     Start: "start",
     Pause: "pause",
     Resume: "resume",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Generic, List, Optional, Tuple, TypeVar, Union
 
 from exercise import __version__
 from exercise.brain.events import BrainEvent, BrainState
@@ -48,17 +48,17 @@ class SettingsChanged:
 
 
 ExerciseChange = Union[CodeChanged, ModelChanged, SettingsChanged]
-Listener = Callable[[Any], None]
+E = TypeVar("E")  # the events one list of listeners hears
 
 
-class _Listeners:
+class _Listeners(Generic[E]):
     """A thread-safe list of callbacks; each gets every event, in order, from the caller's thread."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._items: List[Listener] = []
+        self._items: List[Callable[[E], None]] = []
 
-    def add(self, listener: Listener) -> Callable[[], None]:
+    def add(self, listener: Callable[[E], None]) -> Callable[[], None]:
         with self._lock:
             self._items.append(listener)
 
@@ -69,7 +69,7 @@ class _Listeners:
 
         return remove
 
-    def emit(self, event: Any) -> None:
+    def emit(self, event: E) -> None:
         with self._lock:
             items = list(self._items)
         for listener in items:
@@ -93,8 +93,8 @@ class Exercise:
         self._default_code = default_code()
         self._code = state.load_code() or self._default_code
         self._gui_fps = config.gui_fps
-        self._brain_listeners = _Listeners()
-        self._change_listeners = _Listeners()
+        self._brain_listeners: _Listeners[BrainEvent] = _Listeners()
+        self._change_listeners: _Listeners[ExerciseChange] = _Listeners()
         #: (host, port) the server is bound to; set by ``serve`` before ``on_ready``.
         self.address: Optional[Tuple[str, int]] = None
         #: The page's URL, with the token when one is needed; set by ``serve``.

@@ -14,7 +14,7 @@ import functools
 import itertools
 import logging
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -40,6 +40,9 @@ from exercise.server.views import ViewPump
 
 log = logging.getLogger(__name__)
 
+H = TypeVar("H")  # what a handler hopped onto the loop handles
+T = TypeVar("T")  # what a blocking call returns
+
 #: Console lines are gathered this long and sent as one message.
 CONSOLE_BATCH_SECONDS = 0.05
 MAX_CONSOLE_BATCH = 200
@@ -60,7 +63,7 @@ class Hub:
         self._last_camera: Optional[Dict[str, Any]] = None
         # Calls waiting to run on the loop (see _hop): one loop wake-up takes them all.
         self._hop_lock = threading.Lock()
-        self._hops: List[Tuple[Callable[[Any], None], Any]] = []
+        self._hops: List[Tuple[Callable[[], None], object]] = []  # (call, what it handles)
         self.pump = ViewPump(lambda: self.exercise.camera, self._deliver_view, exercise.gui_fps)
 
     # -- life ---------------------------------------------------------------------------
@@ -84,7 +87,7 @@ class Hub:
         else:
             self._hop(self._on_brain_event, event)
 
-    def _hop(self, handler: Callable[[Any], None], item: Any) -> None:
+    def _hop(self, handler: Callable[[H], None], item: H) -> None:
         """From any thread: run ``handler(item)`` on the loop (dropped once the loop closed).
 
         Calls queue up in order behind one wake-up of the loop: a digit, a model input and
@@ -94,7 +97,7 @@ class Hub:
         if loop is None or loop.is_closed():
             return
         with self._hop_lock:
-            self._hops.append((handler, item))
+            self._hops.append((functools.partial(handler, item), item))
             if len(self._hops) > 1:
                 return  # a wake-up is already on its way and will take this one too
         loop.call_soon_threadsafe(self._run_hops)
@@ -102,9 +105,9 @@ class Hub:
     def _run_hops(self) -> None:
         with self._hop_lock:
             hops, self._hops = self._hops, []
-        for handler, item in hops:
+        for call, item in hops:
             try:
-                handler(item)
+                call()
             except Exception:  # one failing handler must not drop the calls behind it
                 log.exception("handling %r failed", item)
 
@@ -228,7 +231,7 @@ class Hub:
         await self._blocking(calls[command.type])
         return None
 
-    async def _blocking(self, call: Callable[[], Any]) -> Any:
+    async def _blocking(self, call: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(None, call)
 
     # -- broadcasting -------------------------------------------------------------------
