@@ -75,13 +75,14 @@ class ChildProcess:
         control_read, control_write = os.pipe()
         events_read, events_write = os.pipe()
         wake_read, wake_write = os.pipe()
+        prefix = namespace_prefix()
         #: In its own PID namespace the child cannot see or signal the server, and SIGTERM
         #: would not reach it (nor ``unshare`` above it): it is ended by SIGKILL alone.
-        self.namespaced = bool(namespace_prefix())
+        self.namespaced = bool(prefix)
         try:
             fds = (control_read, events_write, start.frames_fd)
             self._process = subprocess.Popen(
-                [*namespace_prefix(), sys.executable, "-m", "exercise.brain.child", *(str(fd) for fd in fds)],
+                [*prefix, sys.executable, "-m", "exercise.brain.child", *(str(fd) for fd in fds)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, List, Optional
 
@@ -107,8 +107,6 @@ class _Run:
     reader: Optional[threading.Thread] = None
     #: The child's last word on how it ended, if it said one.
     ending: Optional[Ending] = None
-    #: Set when the runner let go of this run (Stop, Play again, close).
-    abandoned: threading.Event = field(default_factory=threading.Event)
 
 
 class BrainRunner:
@@ -325,7 +323,6 @@ class BrainRunner:
             self._run = None
             self._state = BrainState.STOPPED
             self._measured_hz = 0.0
-        run.abandoned.set()
         run.feed.stop()
         run.child.terminate()
         if run.reader is None:
@@ -344,7 +341,7 @@ class BrainRunner:
             read_child(run.child, lambda reports: self._deliver(run, reports))
         finally:
             run.child.close_reading()
-        self._finish(run, run.ending)
+        self._finish(run)
 
     def _deliver(self, run: _Run, reports: List[Report]) -> None:
         """Apply what the child reported to the state, and emit the events it makes."""
@@ -373,7 +370,7 @@ class BrainRunner:
                 events.append(report)
         self._events.emit(events)
 
-    def _finish(self, run: _Run, ending: Optional[Ending]) -> None:
+    def _finish(self, run: _Run) -> None:
         """After the child's pipes ended: if nobody stopped it, say why it ended."""
         with self._state_lock:
             mine = self._run is run
@@ -387,6 +384,7 @@ class BrainRunner:
         returncode = run.child.terminate(grace=0.0)  # what it forked; and reap it
         run.child.close()
         elapsed = time.monotonic() - run.started
+        ending = run.ending
         if isinstance(ending, Finished):
             self._emit(ConsoleLine(ConsoleStream.SYSTEM, f"{ending.reason} after {elapsed:.1f} s"))
             self._emit(StateChanged(BrainState.STOPPED, ending.reason))

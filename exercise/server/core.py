@@ -19,14 +19,11 @@ from exercise import __version__
 from exercise.brain.events import BrainEvent, BrainState
 from exercise.cameras import CameraSource, open_camera
 from exercise.exceptions import CameraError, ModelError, StateError
-from exercise.limits import MAX_MODEL_BYTES
 from exercise.model import DEFAULT_MODEL_PATH, DigitModel, load_default_model
 from exercise.model_guard import check_isolated, warm_up
 from exercise.payloads import BrainStatus, CameraStatus, GuiStatus, Health, State, to_json
 from exercise.server.config import ServerConfig
 from exercise.server.state import SavedModel, StateDir
-
-#: File name of the autosaved code inside the state directory.
 
 
 @dataclass(frozen=True)
@@ -304,7 +301,7 @@ class Exercise:
         Returns its spec dict. Raises ModelError (the model in use is untouched).
         """
         check_isolated(data, name)  # where a memory cap applies, before the server runs it
-        model = DigitModel.load(data, name=name, max_bytes=MAX_MODEL_BYTES)
+        model = DigitModel.load(data, name=name)  # its size checked against MAX_MODEL_BYTES
         path = self.state.store_model(data, model.spec.sha256)
         spec = self._use_model(model, path)
         self.state.remember_model(SavedModel(path, model.spec.name))

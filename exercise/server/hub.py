@@ -63,7 +63,7 @@ class Hub:
         self._last_camera: Optional[Dict[str, Any]] = None
         # Calls waiting to run on the loop (see _hop): one loop wake-up takes them all.
         self._hop_lock = threading.Lock()
-        self._hops: List[Tuple[Callable[[], None], object]] = []  # (call, what it handles)
+        self._hops: List[Callable[[], None]] = []
         self.pump = ViewPump(lambda: self.exercise.camera, self._deliver_view, exercise.gui_fps)
 
     # -- life ---------------------------------------------------------------------------
@@ -97,7 +97,7 @@ class Hub:
         if loop is None or loop.is_closed():
             return
         with self._hop_lock:
-            self._hops.append((functools.partial(handler, item), item))
+            self._hops.append(functools.partial(handler, item))
             if len(self._hops) > 1:
                 return  # a wake-up is already on its way and will take this one too
         loop.call_soon_threadsafe(self._run_hops)
@@ -105,11 +105,11 @@ class Hub:
     def _run_hops(self) -> None:
         with self._hop_lock:
             hops, self._hops = self._hops, []
-        for call, item in hops:
+        for hop in hops:
             try:
-                call()
+                hop()
             except Exception:  # one failing handler must not drop the calls behind it
-                log.exception("handling %r failed", item)
+                log.exception("%r failed", hop)
 
     async def close(self) -> None:
         for unsubscribe in self._unsubscribe:
