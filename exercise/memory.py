@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Dict
+
+#: Numeric libraries at one thread each, for a process under the cap: every extra thread
+#: reserves address space there (and these processes share the machine with the server).
+ONE_THREAD: Dict[str, str] = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
 
 def set_memory_limit(megabytes: int) -> None:
     """Cap the address space at what the process maps now plus ``megabytes`` (Linux)."""

@@ -32,6 +32,7 @@ import time
 from typing import IO, Any, BinaryIO, Dict, List, Optional, Tuple
 
 from exercise.exceptions import ModelError, ModelFormatError
+from exercise.memory import ONE_THREAD
 
 #: What checking a model may use on top of the interpreter and onnxruntime, as the brain
 #: child's code may (exercise/brain/runner.py's default).
@@ -108,8 +109,8 @@ class _Helper:
 
     def _ensure_started(self) -> subprocess.Popen[bytes]:
         if self._process is None or self._process.poll() is not None:
-            # One thread for numeric libraries: the helper forks, and never computes anything.
-            env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+            # The helper forks, and never computes anything: no thread pools to be caught mid-lock.
+            env = {**os.environ, **ONE_THREAD}
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "exercise.model_guard", "--serve"],
                 stdin=subprocess.PIPE,

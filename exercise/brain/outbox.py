@@ -16,7 +16,7 @@ from typing import Dict, List, Optional, Sequence, Type
 
 from exercise.brain.events import ConsoleLine, ConsoleStream, DigitShown
 from exercise.brain.messages import GuiResult, Report
-from exercise.brain.output import Line, OutputLimiter
+from exercise.brain.output import Line, OutputLimiter, split_lines
 from exercise.brain.wire import encode_report, write_all
 
 
@@ -215,13 +215,9 @@ class LineWriter(io.TextIOBase):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         with self._lock:
-            pieces = (self._partial + text).split("\n")
-            self._partial = pieces.pop()
-            if len(self._partial) > 4096:  # a huge line without newline: send it anyway
-                pieces.append(self._partial)
-                self._partial = ""
-        for piece in pieces:
-            self._outbox.console(self._stream, piece.rstrip("\r"))
+            lines, self._partial = split_lines(self._partial, text)
+        for line in lines:
+            self._outbox.console(self._stream, line)
         return len(text)
 
     def flush_partial(self) -> None:

@@ -24,11 +24,25 @@ BYTES_PER_SECOND = 64 * 1024
 KEEP_LINES = 100
 #: Longer lines are cut (a single 1 MB line would otherwise stall the byte bucket).
 MAX_LINE_CHARS = 2000
+#: Text this long without a newline is sent as a line of its own: a program printing without
+#: end of line must not grow a line in memory forever.
+MAX_PARTIAL_CHARS = 4096
 #: Smallest gap between two batches while throttled, so a flood is sent in a few batches
 #: per second rather than one message per token.
 BATCH_INTERVAL = 0.05
 
 Line = Tuple[ConsoleStream, str]
+
+
+def split_lines(partial: str, text: str) -> Tuple[List[str], str]:
+    """The whole lines of ``partial + text`` (without their newline or a ``\\r`` before it)
+    and the unfinished rest, which is a line too once it is over :data:`MAX_PARTIAL_CHARS`."""
+    pieces = (partial + text).split("\n")
+    rest = pieces.pop()
+    if len(rest) > MAX_PARTIAL_CHARS:
+        pieces.append(rest)
+        rest = ""
+    return [piece.rstrip("\r") for piece in pieces], rest
 
 
 def clip_line(text: str) -> str:

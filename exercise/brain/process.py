@@ -26,6 +26,7 @@ from exercise.brain.namespace import namespace_prefix
 from exercise.brain.nsinit import SIGNAL_BASE
 from exercise.brain.wire import encode_command, write_all
 from exercise.exceptions import BrainError
+from exercise.memory import ONE_THREAD
 
 #: How long a child may take to die after SIGTERM before it gets SIGKILL.
 TERM_GRACE = 0.2
@@ -54,10 +55,7 @@ def _child_environment() -> Dict[str, str]:
     package_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
-    # One thread per numeric library: the brain shares the machine with the server, and
-    # every extra thread also reserves address space under the memory cap.
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[name] = "1"
+    env.update(ONE_THREAD)
     env["MALLOC_ARENA_MAX"] = "2"
     return env
 

@@ -7,6 +7,7 @@ handed on as STDERR console lines at the console's rate) and the pipe that says 
 
 from __future__ import annotations
 
+import codecs
 import os
 import selectors
 import time
@@ -14,7 +15,7 @@ from typing import Callable, List
 
 from exercise.brain.events import BrainFailed, ConsoleLine, ConsoleStream
 from exercise.brain.messages import Report
-from exercise.brain.output import Line, OutputLimiter
+from exercise.brain.output import Line, OutputLimiter, split_lines
 from exercise.brain.process import ChildProcess
 from exercise.brain.wire import MessageReader, WireError
 
@@ -31,6 +32,11 @@ def read_child(child: ChildProcess, deliver: Deliver) -> None:
     :class:`BrainFailed` saying so; nothing it sends after that is read."""
     reports = _Reports(child, deliver)
     raw = RawOutput()
+
+    def deliver_lines(lines: List[Line]) -> None:
+        if lines:  # most passes of the loop are a report, with no raw output due
+            deliver([ConsoleLine(stream, text) for stream, text in lines])
+
     with selectors.DefaultSelector() as selector:
         selector.register(child.events_fd, selectors.EVENT_READ, "events")
         selector.register(child.output_fd, selectors.EVENT_READ, "output")
@@ -52,14 +58,14 @@ def read_child(child: ChildProcess, deliver: Deliver) -> None:
                     reports.feed(chunk)
                 else:
                     raw.feed(chunk)
-            deliver(raw.lines(raw.limiter.take(time.monotonic())))
+            deliver_lines(raw.limiter.take(time.monotonic()))
     # The child has exited (or closed both pipes): what it wrote is still in the pipes.
     for chunk in drain(child.events_fd):
         reports.feed(chunk)
     for chunk in drain(child.output_fd):
         raw.feed(chunk)
     raw.finish()
-    deliver(raw.lines(raw.limiter.take_all()))
+    deliver_lines(raw.limiter.take_all())
 
 
 class _Reports:
@@ -89,26 +95,20 @@ class RawOutput:
 
     def __init__(self) -> None:
         self.limiter = OutputLimiter(time.monotonic())
-        self._partial = b""
+        # Incremental: a character whose bytes two reads split is decoded whole.
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._partial = ""
 
     def feed(self, chunk: bytes) -> None:
-        pieces = (self._partial + chunk).split(b"\n")
-        self._partial = pieces.pop()
-        if len(self._partial) > 4096:
-            pieces.append(self._partial)
-            self._partial = b""
-        for piece in pieces:
-            text = piece.decode("utf-8", "replace").rstrip("\r")
-            self.limiter.add(ConsoleStream.STDERR, text, time.monotonic())
-
-    @staticmethod
-    def lines(lines: List[Line]) -> List[Report]:
-        return [ConsoleLine(stream, text) for stream, text in lines]
+        lines, self._partial = split_lines(self._partial, self._decoder.decode(chunk))
+        for line in lines:
+            self.limiter.add(ConsoleStream.STDERR, line, time.monotonic())
 
     def finish(self) -> None:
-        if self._partial:
-            self.limiter.add(ConsoleStream.STDERR, self._partial.decode("utf-8", "replace"), time.monotonic())
-            self._partial = b""
+        rest = self._partial + self._decoder.decode(b"", final=True)
+        self._partial = ""
+        if rest:
+            self.limiter.add(ConsoleStream.STDERR, rest, time.monotonic())
 
 
 def drain(fd: int) -> List[bytes]:

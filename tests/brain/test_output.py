@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from exercise.brain.events import ConsoleStream
-from exercise.brain.output import MAX_LINE_CHARS, OutputLimiter, clip_line
+from exercise.brain.output import MAX_LINE_CHARS, MAX_PARTIAL_CHARS, OutputLimiter, clip_line, split_lines
 
 OUT = ConsoleStream.STDOUT
 
@@ -49,3 +49,10 @@ def test_long_lines_are_cut() -> None:
     assert clip_line("a" * 10) == "a" * 10
     clipped = clip_line("a" * (MAX_LINE_CHARS + 5))
     assert clipped.startswith("a" * MAX_LINE_CHARS) and "5 more characters cut" in clipped
+
+
+def test_split_lines_keeps_the_rest_until_its_newline_or_until_it_is_too_long() -> None:
+    assert split_lines("", "a\r\nb\nc") == (["a", "b"], "c")
+    assert split_lines("c", "d\n") == (["cd"], "")
+    long = "x" * (MAX_PARTIAL_CHARS + 1)
+    assert split_lines("", long) == ([long], "")
