@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import stat
 import tempfile
 from pathlib import Path
 from typing import List
+
+from exercise.files import write_atomically
 
 #: The user and group the brain's code runs as when the server is root (``nobody``).
 UNPRIVILEGED_UID = 65534
@@ -81,9 +82,5 @@ def readable_copy(path: Path) -> Path:
     os.chmod(SHARED_MODELS, 0o755)
     copy = SHARED_MODELS / f"{hashlib.sha256(data).hexdigest()[:16]}{path.suffix}"
     if not copy.exists():
-        handle, temporary = tempfile.mkstemp(dir=str(SHARED_MODELS))
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        shutil.move(temporary, str(copy))
+        write_atomically(copy, data, mode=0o644)
     return copy
