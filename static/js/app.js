@@ -17,6 +17,11 @@ import { DigitResult } from "./results.js";
 const AUTOSAVE_DELAY_MS = 500;
 const BROWSER_CAMERA = "browser";
 const FILE_CAMERA = "file:";
+/** The rate fields: the command each sends, its field, and its range's name in hello.limits. */
+const RATE_FIELDS = [
+  { id: "brain-target", type: "set_frequency", field: "hz", limit: "frequency_hz", unit: "Hz" },
+  { id: "gui-target", type: "set_gui_rate", field: "fps", limit: "gui_fps", unit: "fps" },
+];
 
 const $ = (id) => document.getElementById(id);
 
@@ -103,7 +108,7 @@ class App {
     // A value out of range is refused where it is typed (marked, with the range), never
     // turned silently into another one; the rate in effect stays and comes back on leaving.
     // The ranges are the server's (hello.limits); the markup's min and max until it says.
-    const bind = (id, type, field, limit, unit) => {
+    for (const { id, type, field, limit, unit } of RATE_FIELDS) {
       const input = $(id);
       input.addEventListener("change", () => {
         const [low, high] = this.limits[limit] || [Number(input.min), Number(input.max)];
@@ -127,9 +132,7 @@ class App {
         input.title = "";
         input.value = input.dataset.value || input.value;
       });
-    };
-    bind("brain-target", "set_frequency", "hz", "frequency_hz", "Hz");
-    bind("gui-target", "set_gui_rate", "fps", "gui_fps", "fps");
+    }
   }
 
   bindCameraPicker() {
@@ -189,7 +192,7 @@ class App {
   onHello(msg) {
     this.clientId = msg.client || null;
     this.limits = msg.limits || {};
-    for (const [id, limit] of [["brain-target", "frequency_hz"], ["gui-target", "gui_fps"]]) {
+    for (const { id, limit } of RATE_FIELDS) {
       const range = this.limits[limit];
       if (range) [$(id).min, $(id).max] = range;
     }
