@@ -71,6 +71,10 @@ GROUND_SIDE = 40
 GROUND_KERNEL_FRACTION = 0.8
 #: Ink must stand at least this many grey levels off its ground.
 MIN_INK_CONTRAST = 8
+#: An opening with this kernel removes lines one pixel wide and leaves a pen's strokes.
+THIN_LINE_KERNEL = np.ones((2, 2), np.uint8)
+#: The opening is used only when it keeps at least this share of the ink.
+MIN_THICK_SHARE = 0.3
 #: A piece of ink smaller than this fraction of the largest piece in the box is dirt.
 MIN_PIECE_FRACTION = 0.04
 #: ...and a piece whose centre is outside the detector's box belongs to the digit when
@@ -307,7 +311,7 @@ def measure_ink(grey: np.ndarray, box: Box) -> Optional[InkBlob]:
     if inner.size == 0:
         return None
     otsu, _ = cv2.threshold(inner, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    mask = (inner > max(otsu, MIN_INK_CONTRAST)).astype(np.uint8)
+    mask = without_thin_lines((inner > max(otsu, MIN_INK_CONTRAST)).astype(np.uint8))
     # The detector's box in the mask's coordinates, cut to the mask (it may reach past the frame).
     left, top = max(0, box[0] - bx), max(0, box[1] - by)
     right, bottom = min(bw, box[0] + box[2] - bx), min(bh, box[1] + box[3] - by)
@@ -322,6 +326,14 @@ def measure_ink(grey: np.ndarray, box: Box) -> Optional[InkBlob]:
     full = max(uint8_percentile(levels, 90, tight.view(np.uint8)), 1.0)
     scaled = cv2.convertScaleAbs(levels, alpha=255.0 / full)
     return InkBlob((bx + tx, by + ty, tw, th), tight, scaled, light_ink)
+
+
+def without_thin_lines(mask: np.ndarray) -> np.ndarray:
+    """The ink ``mask`` (uint8, 0/1) without lines one pixel wide: a paper's rulings and
+    grid, which a pen's strokes outweigh, unless the digit itself is drawn that thin (the
+    opening would take more than 1 - MIN_THICK_SHARE of the ink)."""
+    thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, THIN_LINE_KERNEL)
+    return thick if cv2.countNonZero(thick) >= MIN_THICK_SHARE * cv2.countNonZero(mask) else mask
 
 
 def digit_pieces(mask: np.ndarray, box: Box) -> Optional[np.ndarray]:
