@@ -138,6 +138,27 @@ class DatasetError(ExerciseError):
         return f"{self.path}: {self.reason}"
 
 
+class UsageError(ExerciseError):
+    """Command-line options that do not go together (argparse cannot say so itself)."""
+
+    code = "usage"
+
+
+class ReelError(ExerciseError):
+    """A test reel (docs/reels.md) that cannot be read at all: no folder, no labels file,
+    or a labels file without its header. Bad single rows are skipped, not raised."""
+
+    code = "reel"
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(path, reason)
+        self.path = path
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
 class BrainError(ExerciseError):
     """The student's code cannot be started."""
 

@@ -374,3 +374,27 @@ def mnist_test_digits(mnist_dir: Path) -> List[np.ndarray]:
     images = read_idx(mnist_dir / "t10k-images-idx3-ubyte.gz")
     labels = read_idx(mnist_dir / "t10k-labels-idx1-ubyte.gz")
     return [images[int(np.flatnonzero(labels == d)[0])] for d in range(10)]
+
+
+# --- test reels ----------------------------------------------------------------------------
+
+
+def write_reel(folder: Path, digits: Sequence[np.ndarray], empty: int = 3, repeat: int = 1) -> List[int]:
+    """A reel (docs/reels.md) in ``folder``: each of ``digits`` (MNIST 28x28, label its
+    index) written on a camera-like surface, then ``empty`` blank surfaces, all ``repeat``
+    times; returns the labels in frame order."""
+    (folder / "frames").mkdir(parents=True, exist_ok=True)
+    labels: List[int] = []
+    rows = ["frame,label,note"]
+    for copy in range(repeat):
+        for index in range(len(digits) + empty):
+            frame = surface(205, seed=100 * copy + index)
+            label = index if index < len(digits) else -1
+            if label >= 0:
+                write_mnist(frame, digits[label], 240 + 7 * copy % 40, 140, 110)
+            name = f"{copy:03d}-{index:02d}.jpg"
+            cv2.imwrite(str(folder / "frames" / name), frame, [cv2.IMWRITE_JPEG_QUALITY, 92])
+            rows.append(f"{name},{label},written by the test")
+            labels.append(label)
+    (folder / "labels.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return labels

@@ -16,6 +16,7 @@ import pytest
 from exercise.cli import build_parser
 from exercise.model import DEFAULT_MODEL_PATH
 from exercise.preprocess import preprocess
+from tests.conftest import write_reel
 
 PREDICT_KEYS = {"path", "digit", "confidence", "probabilities", "box", "digits"}
 
@@ -58,7 +59,7 @@ def test_every_command_has_help(tmp_path, command):
     [
         (["predict"], "the following arguments are required: IMAGE_OR_DIR"),
         (["check"], "the following arguments are required: MODEL"),
-        (["evaluate"], "the following arguments are required: --data"),
+        (["evaluate"], "one of the arguments --data --reel is required"),
         (["evaluate", "--data", ".", "--limit", "0"], "expected a positive whole number"),
         (["check", "m.onnx", "--bogus"], "unrecognized arguments: --bogus"),
         (["frobnicate"], "invalid choice"),
@@ -325,3 +326,67 @@ def test_evaluate_a_checkpoint_through_the_trainer(tmp_path, idx_dir):
     assert data["model"] == "net.pt"
     assert data["count"] == 9
     assert data["confusion"] == expected.to_dict()["confusion"]
+
+
+# --- evaluate --reel --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reel_dir(tmp_path, mnist_test_digits):
+    folder = tmp_path / "reel"
+    write_reel(folder, mnist_test_digits)
+    with (folder / "labels.csv").open("a") as labels:
+        labels.write("000-01.jpg,12,\nmissing.jpg,4,\n")  # lines 15 and 16
+    return folder
+
+
+def test_evaluate_reel_compares_two_models_as_json(tmp_path, reel_dir, digit_model_path):
+    report = tmp_path / "out" / "report.html"
+    result = cli(
+        "evaluate", "--reel", reel_dir, "--model", DEFAULT_MODEL_PATH, "--model", digit_model_path,
+        "--json", "--report", report, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    first, second = data["models"]
+    assert (first["model"], second["model"]) == ("default_model.onnx", "digits.onnx")
+    for model in data["models"]:
+        assert {"model", "frames", "accuracy", "false_digit_rate", "per_class", "confusion"} <= set(model)
+        assert model["frames"] == 13
+        assert np.array(model["confusion"]).shape == (10, 11) and np.array(model["confusion"]).sum() == 10
+    assert first["accuracy"] == 1.0 and first["false_digit_rate"] == 0.0
+    # The bad rows are named with their lines, on stderr and in the JSON; the rest was graded.
+    assert "line 15" in result.stderr and "label 12 is not a digit" in result.stderr
+    assert "line 16" in result.stderr and "no such file in frames/" in result.stderr
+    assert [entry["line"] for entry in data["skipped"]] == [15, 16]
+    assert "evaluated 13/13 frames" in result.stderr
+    assert report.read_text().startswith("<!doctype html>")
+
+
+def test_evaluate_reel_prints_tables(tmp_path, reel_dir):
+    result = cli("evaluate", "--reel", reel_dir, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "default_model.onnx      100.0%          0.0%" in result.stdout
+    assert "confusion (rows: digit held up; columns: digit read, then none)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--reel", "nowhere"], "no such folder"),
+        (["--data", ".", "--report", "r.html"], "--report needs --reel"),
+        (["--data", ".", "--model", "a.onnx", "--model", "b.onnx"], "--data takes one --model"),
+        (["--reel", "r", "--data", "d"], "not allowed with argument"),
+    ],
+)
+def test_evaluate_refuses_what_does_not_go_together(tmp_path, args, message):
+    result = cli("evaluate", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_evaluate_reel_without_a_labels_file_exits_2(tmp_path, reel_dir):
+    (reel_dir / "labels.csv").unlink()
+    result = cli("evaluate", "--reel", reel_dir, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "labels.csv: missing" in result.stderr and len(result.stderr.strip().splitlines()) == 1

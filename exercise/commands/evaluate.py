@@ -1,8 +1,11 @@
-"""``digit-classifier evaluate --data DIR``: a model's accuracy on MNIST-format test files.
+"""``digit-classifier evaluate``: a model's accuracy on MNIST-format test files
+(``--data DIR``), or models graded and compared on a test reel (``--reel DIR``).
 
-ONNX models run through :class:`exercise.model.DigitModel`; a PyTorch checkpoint
-(``.pt``/``.pth``) runs through the trainer's ``load_predictor``, which needs the ``train``
-extra. Both go through the same :func:`exercise.evaluate.evaluate`.
+On MNIST files, ONNX models run through :class:`exercise.model.DigitModel`; a PyTorch
+checkpoint (``.pt``/``.pth``) runs through the trainer's ``load_predictor``, which needs
+the ``train`` extra. Both go through the same :func:`exercise.evaluate.evaluate`. On a
+reel (docs/reels.md), every ``--model`` reads the frames through the live pipeline
+(:mod:`exercise.grading`); ``--report`` writes them side by side in one HTML file.
 """
 
 from __future__ import annotations
@@ -10,33 +13,48 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
-from typing import Any, Callable, Optional, TextIO, Tuple
+from typing import Any, Callable, Optional, Tuple
 
-from exercise.commands._models import add_model_argument, load_model
+from exercise.commands._models import load_model
+from exercise.commands._progress import ProgressLine
 from exercise.evaluate import DEFAULT_BATCH_SIZE, evaluate, format_report
-from exercise.exceptions import ModelError
+from exercise.exceptions import ModelError, UsageError
 from exercise.idx import SPLIT_FILES, load_split
 from exercise.preprocess import Scaling
 
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
-
-#: Seconds between progress lines when stderr is not a terminal.
-_PROGRESS_INTERVAL = 2.0
 
 
 def add_parser(subparsers: Any) -> None:
     images, labels = SPLIT_FILES["test"]
     parser = subparsers.add_parser(
         "evaluate",
-        help="measure a model's accuracy on MNIST-format test files",
-        description=f"Accuracy, per-digit accuracy and confusion matrix of a model on {images} and "
-        f"{labels} (optionally .gz) in DIR. MODEL may be an .onnx file or a PyTorch checkpoint "
-        "(.pt, needs the train extra).",
+        help="measure a model on MNIST-format test files, or grade and compare models on a test reel",
+        description=f"With --data: accuracy, per-digit accuracy and confusion matrix of a model on {images} "
+        f"and {labels} (optionally .gz) in DIR; MODEL may be an .onnx file or a PyTorch checkpoint "
+        "(.pt, needs the train extra). With --reel: each --model reads a test reel's frames through the "
+        "live pipeline (the largest digit found); accuracy on frames with a digit, false digits on frames "
+        "without, per-digit accuracy, the confusion matrix and latency, per model (docs/reels.md).",
     )
-    add_model_argument(parser)
-    parser.add_argument("--data", required=True, metavar="DIR", help="directory with the IDX test files")
+    parser.add_argument(
+        "--model",
+        metavar="MODEL",
+        action="append",
+        help="ONNX model file (default: the bundled model); with --reel, give it again to compare models",
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", metavar="DIR", help="directory with the IDX test files")
+    source.add_argument("--reel", metavar="DIR", help="a test reel: frames/ and labels.csv (docs/reels.md)")
+    parser.add_argument(
+        "--report", metavar="OUT.html", help="with --reel: write one self-contained HTML report to OUT.html"
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="with --reel: processes finding the digits (default: one per core)",
+    )
     parser.add_argument(
         "--split", choices=sorted(SPLIT_FILES), default="test", help="which files (default: test)"
     )
@@ -63,11 +81,19 @@ def _positive_int(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    predict_batch, scaling, name = _predictor(args.model)
+    if args.reel is not None:
+        from exercise.commands.evaluate_reel import run_reel
+
+        return run_reel(args)
+    if args.report is not None:
+        raise UsageError("--report needs --reel (a report shows a reel's frames)")
+    if args.model and len(args.model) > 1:
+        raise UsageError("--data takes one --model; compare models on a reel (--reel)")
+    predict_batch, scaling, name = _predictor(args.model[0] if args.model else None)
     images, labels = load_split(args.data, args.split)
     if args.limit is not None:
         images, labels = images[: args.limit], labels[: args.limit]
-    progress = _ProgressLine(sys.stderr)
+    progress = ProgressLine(sys.stderr)
     report = evaluate(
         predict_batch, images, labels, scaling, args.batch_size, progress=progress, source=str(args.data)
     )
@@ -95,29 +121,3 @@ def _predictor(model_path: Optional[str]) -> Tuple[Callable[[Any], Any], Scaling
         return predict, Scaling(normalization), Path(model_path).name
     model = load_model(model_path)
     return model.predict, model.spec.normalization, model.spec.name
-
-
-class _ProgressLine:
-    """``evaluated 2560/10000 images`` on stderr: redrawn in place on a terminal, otherwise
-    a line every couple of seconds and one at the end."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self._tty = stream.isatty()
-        self._last = 0.0
-        self._shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done < total and now - self._last < (0.1 if self._tty else _PROGRESS_INTERVAL):
-            return
-        self._last = now
-        text = f"evaluated {done}/{total} images"
-        self._stream.write(f"\r{text}" if self._tty else f"{text}\n")
-        self._stream.flush()
-        self._shown = True
-
-    def close(self) -> None:
-        if self._tty and self._shown:
-            self._stream.write("\n")
-            self._stream.flush()
