@@ -22,6 +22,7 @@ COMMANDS = [
     "predict",
     "check",
     "evaluate",
+    "record",
     "train",
     "train_gate",
     "train_detector",
