@@ -7,6 +7,7 @@ Specs:
 ``webcam``, ``webcam:N``,  an OpenCV capture device (exercise.cameras.webcam)
 ``webcam:/dev/videoN``
 ``file:PATH``              a video file, one image or a folder of images, looping
+``reel:DIR``               a test reel (docs/reels.md), looping, with its labels
 ``browser``                JPEG frames pushed by the page over the websocket
 ``ros:TOPIC``              a ``sensor_msgs/Image`` or ``CompressedImage`` topic
 ``auto``                   the first webcam that opens, else ``demo``
@@ -36,10 +37,16 @@ __all__ = [
 
 #: kind -> "module:factory". Each factory takes (spec, argument, options) and returns an
 #: unstarted CameraSource. Imported lazily so that ``ros`` needs rospy only when used.
+#: What ``--camera`` accepts, for the commands' help.
+SPEC_HELP = (
+    "demo, webcam[:N], file:PATH, reel:DIR, ros:TOPIC or auto (default: auto, the first webcam else demo)"
+)
+
 _FACTORIES: Dict[str, str] = {
     "demo": "exercise.cameras.demo:create",
     "webcam": "exercise.cameras.webcam:create",
     "file": "exercise.cameras.files:create",
+    "reel": "exercise.cameras.reel:create",
     "browser": "exercise.cameras.browser:create",
     "ros": "exercise.cameras.ros:create",
     "auto": "exercise.cameras.webcam:create_auto",

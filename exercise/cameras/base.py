@@ -235,6 +235,11 @@ class CameraSource(ABC):
         """True for real-time sources (RTF 1.0); False for files played back."""
         return True
 
+    def label_of(self, seq: int) -> Optional[int]:
+        """The digit known to be in frame ``seq`` (0-9, or -1 for none), for sources that
+        know it (a test reel); None for every other source."""
+        return None
+
     # -- producer side -----------------------------------------------------------------
 
     def publish(

@@ -26,6 +26,9 @@ from exercise.exceptions import CameraError
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".pbm")
 DEFAULT_FPS = 30.0
 MAX_SIDE = 1280
+#: A folder of at most this many images is kept decoded after the first round; a longer
+#: one (a test reel of minutes) is decoded frame by frame instead of filling the memory.
+MAX_KEPT_IMAGES = 64
 #: Frame rates a video may claim; outside this range its header is not trusted.
 PLAUSIBLE_FPS = (1.0, 240.0)
 
@@ -102,8 +105,8 @@ def plausible_fps(reported: float) -> Optional[float]:
 class FileCamera(ThreadedCamera):
     """Plays images (a list of paths) or one video file in a loop at ``fps``.
 
-    Images are decoded once, on first show, and kept read-only: a frame's pixels are
-    shared by every frame that shows the same image.
+    Images are decoded on first show and, up to MAX_KEPT_IMAGES of them, kept read-only: a
+    frame's pixels are shared by every frame that shows the same image.
     """
 
     def __init__(
@@ -133,18 +136,9 @@ class FileCamera(ThreadedCamera):
 
     def open(self) -> None:
         """Find what the path holds; decode the first frame so a bad file fails here."""
-        path = self.path
-        if path.is_dir():
-            self._images = list_images(path)
-            if not self._images:
-                raise CameraError(self.spec, f"folder {path} has no images ({', '.join(IMAGE_SUFFIXES)})")
-        elif path.is_file():
-            if path.suffix.lower() in IMAGE_SUFFIXES:
-                self._images = [path]
-            else:
-                self._open_video()
-        else:
-            raise CameraError(self.spec, f"no such file or folder: {path}")
+        self._images = self.find_images()
+        if not self._images:
+            self._open_video()
         if self._images:
             self._index = 0
             self._image(0)
@@ -167,6 +161,22 @@ class FileCamera(ThreadedCamera):
             return None
         return image
 
+    def find_images(self) -> List[Path]:
+        """The images to play in turn, or [] when the path is a video.
+
+        Raises:
+            CameraError: no such path, or a folder without images.
+        """
+        path = self.path
+        if path.is_dir():
+            images = list_images(path)
+            if not images:
+                raise CameraError(self.spec, f"folder {path} has no images ({', '.join(IMAGE_SUFFIXES)})")
+            return images
+        if path.is_file():
+            return [path] if path.suffix.lower() in IMAGE_SUFFIXES else []
+        raise CameraError(self.spec, f"no such file or folder: {path}")
+
     # -- internals -----------------------------------------------------------------------
 
     def _open_video(self) -> None:
@@ -188,7 +198,8 @@ class FileCamera(ThreadedCamera):
         if image is None:
             image = self._resize(read_image(self.spec, self._images[index]))
             image.flags.writeable = False
-            self._decoded[index] = image
+            if len(self._images) <= MAX_KEPT_IMAGES:
+                self._decoded[index] = image
         return image
 
     def _next_image(self) -> np.ndarray:

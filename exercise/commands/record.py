@@ -15,6 +15,7 @@ import sys
 import threading
 from typing import Any, Iterator, Optional, TextIO
 
+from exercise.cameras import SPEC_HELP, open_camera
 from exercise.exceptions import UsageError
 from exercise.recording import DEFAULT_FPS, DEFAULT_MAX_BYTES, Recorder, ReelWriter, label_for_key, label_name
 
@@ -34,7 +35,7 @@ def add_parser(subparsers: Any) -> None:
         "--camera",
         default="auto",
         metavar="SOURCE",
-        help="demo, webcam[:N], file:PATH, ros:TOPIC or auto (default: auto, the first webcam else demo)",
+        help=SPEC_HELP,
     )
     parser.add_argument("--out", required=True, metavar="DIR", help="a new (or empty) folder for the reel")
     parser.add_argument(
@@ -64,8 +65,6 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exercise.cameras import open_camera
-
     label = label_for_key(args.label)
     if label is None:
         raise UsageError(f"--label must be a digit 0-9 or - for no digit, not {args.label!r}")

@@ -23,7 +23,7 @@ import json
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Dict, Optional, TextIO
+from typing import Any, Callable, Dict, Optional, TextIO
 
 from exercise.brain.events import (
     BrainEvent,
@@ -36,8 +36,10 @@ from exercise.brain.events import (
     StateChanged,
 )
 from exercise.brain.runner import DEFAULT_BRAIN_PATH, BrainRunner, default_code
+from exercise.cameras import SPEC_HELP, open_camera
 from exercise.exceptions import BrainError
 from exercise.limits import check_frequency
+from exercise.reels import NO_DIGIT
 
 
 def add_parser(subparsers: Any) -> None:
@@ -54,7 +56,7 @@ def add_parser(subparsers: Any) -> None:
         "--camera",
         default="auto",
         metavar="SOURCE",
-        help="demo, webcam[:N], file:PATH, ros:TOPIC or auto (default: auto, the first webcam else demo)",
+        help=SPEC_HELP,
     )
     parser.add_argument("--model", metavar="MODEL", help="ONNX model file (default: the bundled model)")
     parser.add_argument(
@@ -79,10 +81,21 @@ class TerminalView:
     ``json_lines``: stdout as JSON lines (see the module's docstring), every digit shown.
     """
 
-    def __init__(self, out: TextIO, err: TextIO, *, json_lines: bool = False) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        err: TextIO,
+        *,
+        json_lines: bool = False,
+        label_of: Optional[Callable[[int], Optional[int]]] = None,
+    ) -> None:
         self._out = out
         self._err = err
         self._json = json_lines
+        self._label_of = label_of
+        #: Digits shown on a labelled camera (``reel:DIR``), and how many matched the label.
+        self.judged = 0
+        self.right = 0
         self._digit: Optional[int] = None
         self._seen_digit = False
         self.failed = False
@@ -99,12 +112,8 @@ class TerminalView:
                 print(event.text, file=self._err, flush=True)
             else:
                 print(f"[brain] {event.text}", file=self._err, flush=True)
-        elif isinstance(event, DigitShown) and self._json:
-            self._print_json(digit_record(event))
         elif isinstance(event, DigitShown):
-            if event.digit != self._digit or not self._seen_digit:
-                self._digit, self._seen_digit = event.digit, True
-                print(f"[digit] {format_digit(event)}", file=self._out, flush=True)
+            self._show_digit(event)
         elif isinstance(event, FrequencyMeasured):
             text = f"[frequency] {event.measured_hz:.1f} Hz (target {event.target_hz:g} Hz)"
             print(text, file=self._err, flush=True)
@@ -114,6 +123,25 @@ class TerminalView:
             print(f"[brain] failed{where}: {event.message}", file=self._err, flush=True)
         elif isinstance(event, StateChanged) and event.state is BrainState.STOPPED and event.reason:
             self.ended.set()
+
+    def _show_digit(self, event: DigitShown) -> None:
+        label = self._label_of(event.frame_seq) if self._label_of is not None else None
+        if label is not None:
+            self.judged += 1
+            self.right += is_right(event.digit, label)
+        if self._json:
+            record = digit_record(event)
+            if label is not None:
+                record["label"] = None if label == NO_DIGIT else label
+            self._print_json(record)
+        elif event.digit != self._digit or not self._seen_digit:
+            self._digit, self._seen_digit = event.digit, True
+            text = f"[digit] {format_digit(event)}"
+            if label is not None:
+                mark = "right" if is_right(event.digit, label) else "WRONG"
+                held = "none" if label == NO_DIGIT else str(label)
+                text += f"  held up {held}: {mark}, {self.right} of {self.judged} right so far"
+            print(text, file=self._out, flush=True)
 
     def _print_json(self, record: Dict[str, Any]) -> None:
         print(json.dumps(record), file=self._out, flush=True)
@@ -130,6 +158,11 @@ def digit_record(event: DigitShown) -> Dict[str, Any]:
     }
 
 
+def is_right(digit: Optional[int], label: int) -> bool:
+    """A reading matches a reel's label: the digit held up, or nothing when none was."""
+    return digit == (None if label == NO_DIGIT else label)
+
+
 def format_digit(event: DigitShown) -> str:
     """``4 (97%) at x=10 y=20 w=30 h=40``, or ``none``."""
     if event.digit is None:
@@ -144,8 +177,6 @@ def format_digit(event: DigitShown) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exercise.cameras import open_camera
-
     code = _read_code(args.code)
     frequency = _checked(check_frequency, args.frequency)
     if args.duration is not None and args.duration <= 0:
@@ -156,8 +187,8 @@ def run(args: argparse.Namespace) -> int:
 
         DigitModel.load(args.model)  # a bad model is refused here, with the reason
         model_path = Path(args.model)
-    view = TerminalView(sys.stdout, sys.stderr, json_lines=args.json)
     camera = open_camera(args.camera)
+    view = TerminalView(sys.stdout, sys.stderr, json_lines=args.json, label_of=camera.label_of)
     camera.start()
     runner = BrainRunner(camera, model_path, view, frequency_hz=frequency)
     try:
