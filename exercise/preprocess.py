@@ -517,9 +517,12 @@ def context_patch(grey: np.ndarray, box: Box, light_ink: bool) -> np.ndarray:
     return cv2.convertScaleAbs(small, alpha=gain, beta=-low * gain)
 
 
-def find_candidates(frame: np.ndarray) -> List[Candidate]:
+def find_candidates(frame: np.ndarray, detector_threshold: Optional[float] = None) -> List[Candidate]:
     """Every handwritten digit the detector sees in a BGR (or grey) frame of any size, its
     ink measured and normalised, left to right; :func:`preprocess` has the gate look again.
+
+    ``detector_threshold`` defaults to the detector's own; the gate's trainer asks for a
+    lower one, to learn from the near misses as well.
 
     Raises:
         ImageError: ``frame`` is not a uint8 grey, BGR or BGRA image.
@@ -529,7 +532,7 @@ def find_candidates(frame: np.ndarray) -> List[Candidate]:
         return []
     grey, factor, margin = working_image(frame)
     found = []
-    for detection in load_detector().detect(grey):
+    for detection in load_detector().detect(grey, detector_threshold):
         blob = measure_ink(grey, detection.box)
         if blob is None:
             continue

@@ -124,7 +124,9 @@ class Recorder:
         self._label = label
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        #: Why the recording ended: "time", "stopped", "disk full: ...", or "" while running.
+        self._stop_reason = "stopped"
+        #: Why the recording ended: "time", "disk full: ...", the reason given to
+        #: :meth:`stop` ("stopped" unless told), or "" while running.
         self.ended = ""
 
     @property
@@ -136,7 +138,8 @@ class Recorder:
         with self._lock:
             self._label = label
 
-    def stop(self) -> None:
+    def stop(self, reason: str = "stopped") -> None:
+        self._stop_reason = reason
         self._stop.set()
 
     def run(
@@ -168,4 +171,4 @@ class Recorder:
                 return
             if status is not None:
                 status(self, now - started)
-        self.ended = "stopped"
+        self.ended = self._stop_reason

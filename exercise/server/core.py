@@ -23,6 +23,7 @@ from exercise.model import DEFAULT_MODEL_PATH, DigitModel, load_default_model
 from exercise.model_guard import check_isolated, warm_up
 from exercise.payloads import BrainStatus, CameraStatus, GuiStatus, Health, State, to_json
 from exercise.server.config import ServerConfig
+from exercise.server.recordings import REELS_DIR, Recordings, RecordingStatus
 from exercise.server.state import SavedModel, StateDir
 
 
@@ -44,7 +45,14 @@ class SettingsChanged:
     """Brain, GUI or camera settings changed: re-read :meth:`Exercise.snapshot`."""
 
 
-ExerciseChange = Union[CodeChanged, ModelChanged, SettingsChanged]
+@dataclass(frozen=True)
+class RecordingChanged:
+    """A recording started, kept frames, changed label or ended."""
+
+    status: RecordingStatus
+
+
+ExerciseChange = Union[CodeChanged, ModelChanged, SettingsChanged, RecordingChanged]
 E = TypeVar("E")  # the events one list of listeners hears
 
 
@@ -96,6 +104,9 @@ class Exercise:
         self.address: Optional[Tuple[str, int]] = None
         #: The page's URL, with the token when one is needed; set by ``serve``.
         self.url: Optional[str] = None
+        self.recordings = Recordings(
+            state.root / REELS_DIR, lambda status: self._changed(RecordingChanged(status))
+        )
         self._runner = BrainRunner(
             camera,
             model_path,
@@ -129,7 +140,8 @@ class Exercise:
             raise
 
     def close(self) -> None:
-        """Stop the brain child and release the camera. Safe to call twice."""
+        """Stop the recording and the brain child, release the camera. Safe to call twice."""
+        self.recordings.stop("the server stopped")
         with self._lock:
             try:
                 self._runner.close()
@@ -290,10 +302,27 @@ class Exercise:
             except BaseException:
                 camera.stop()
                 raise
+            # A reel holds one camera's frames.
+            self.recordings.stop("the camera changed")
             old, self._camera = self._camera, camera
             self._runner.set_camera(camera)
             old.stop()
         self._changed(SettingsChanged())
+
+    def start_recording(self, label: int) -> None:
+        """Record the camera in use into a new reel in the state directory (the page's Record).
+
+        Raises:
+            ReelError: a recording already runs, or its folder cannot be made.
+        """
+        with self._lock:
+            self.recordings.start(self._camera, label)
+
+    def set_recording_label(self, label: int) -> None:
+        self.recordings.set_label(label)
+
+    def stop_recording(self) -> None:
+        self.recordings.stop()
 
     def set_model(self, data: bytes, name: str) -> Dict[str, Any]:
         """Check an uploaded model and, only if it passes, make it the model in use.

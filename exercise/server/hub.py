@@ -32,10 +32,18 @@ from exercise.brain.events import (
 )
 from exercise.cameras.browser import BrowserCamera
 from exercise.exceptions import ExerciseError
+from exercise.reels import NO_DIGIT
 from exercise.server import protocol as p
 from exercise.server import server_messages as m
 from exercise.server.client import Client
-from exercise.server.core import CodeChanged, Exercise, ExerciseChange, ModelChanged, SettingsChanged
+from exercise.server.core import (
+    CodeChanged,
+    Exercise,
+    ExerciseChange,
+    ModelChanged,
+    RecordingChanged,
+    SettingsChanged,
+)
 from exercise.server.views import ViewPump
 
 log = logging.getLogger(__name__)
@@ -136,6 +144,9 @@ class Hub:
                 limits.as_message(),
             )
         )
+        recording = self.exercise.recordings.status
+        if recording.active:
+            client.reply(m.recording_message(recording.to_dict()))
         sender = asyncio.get_running_loop().create_task(client.run_sender())
         try:
             while not client.closed:
@@ -216,6 +227,7 @@ class Hub:
             return m.pong_message(command.id)
         if command.type is kind.LIST_CAMERAS:
             return m.cameras_message(await self._blocking(ex.list_cameras))
+        label = NO_DIGIT if command.label is None else command.label
         calls: Dict[p.ClientType, Callable[[], Any]] = {
             kind.PLAY: functools.partial(ex.play, command.code, client.id),
             kind.STOP: ex.stop,
@@ -227,6 +239,9 @@ class Hub:
             kind.SET_GUI_RATE: functools.partial(ex.set_gui_rate, command.value or 0.0),
             kind.SET_CAMERA: functools.partial(ex.set_camera, command.spec or ""),
             kind.USE_DEFAULT_MODEL: ex.use_default_model,
+            kind.RECORD: functools.partial(ex.start_recording, label),
+            kind.RECORD_LABEL: functools.partial(ex.set_recording_label, label),
+            kind.RECORD_STOP: ex.stop_recording,
         }
         await self._blocking(calls[command.type])
         return None
@@ -259,6 +274,8 @@ class Hub:
             self.broadcast(m.model_message(change.spec))
         elif isinstance(change, SettingsChanged):
             self._broadcast_state()
+        elif isinstance(change, RecordingChanged):
+            self.broadcast(m.recording_message(change.status.to_dict()))
 
     def _deliver_view(self, jpeg: bytes, seq: int, captured: float, flags: int) -> None:
         """From the view pump's thread: hop to the loop, then fill every client's slot."""
@@ -270,7 +287,10 @@ class Hub:
 
     def _on_brain_event(self, event: BrainEvent) -> None:
         if isinstance(event, DigitShown):
-            text = m.encode(m.digit_message(event.digit, event.probabilities, event.box, event.frame_seq))
+            label = self.exercise.camera.label_of(event.frame_seq)
+            text = m.encode(
+                m.digit_message(event.digit, event.probabilities, event.box, event.frame_seq, label)
+            )
             for client in self.clients.values():
                 client.offer_digit(text)
         elif isinstance(event, InputShown):

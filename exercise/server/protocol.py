@@ -20,6 +20,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 
 from exercise.exceptions import ProtocolError
 from exercise.limits import MAX_CODE_BYTES, MAX_GUI_FPS, MAX_HZ, MIN_GUI_FPS, MIN_HZ
+from exercise.reels import NO_DIGIT
 
 PROTOCOL_VERSION = 1
 
@@ -55,6 +56,9 @@ class ClientType(str, enum.Enum):
     SET_CAMERA = "set_camera"
     USE_DEFAULT_MODEL = "use_default_model"
     LIST_CAMERAS = "list_cameras"
+    RECORD = "record"
+    RECORD_LABEL = "record_label"
+    RECORD_STOP = "record_stop"
     PING = "ping"
 
 
@@ -71,6 +75,7 @@ class ServerType(str, enum.Enum):
     MODEL = "model"
     CAMERA = "camera"
     CAMERAS = "cameras"
+    RECORDING = "recording"
     ACK = "ack"
     ERROR = "error"
     PONG = "pong"
@@ -118,6 +123,8 @@ class Command:
     value: Optional[float] = None
     #: ``set_camera``: the camera spec.
     spec: Optional[str] = None
+    #: ``record``/``record_label``: the label, 0-9 or -1 for no digit.
+    label: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,9 @@ _FIELDS: Dict[ClientType, Tuple[Dict[str, str], Dict[str, str]]] = {
     ClientType.SET_CAMERA: ({"spec": "spec"}, {}),
     ClientType.USE_DEFAULT_MODEL: ({}, {}),
     ClientType.LIST_CAMERAS: ({}, {}),
+    ClientType.RECORD: ({}, {"label": "label"}),
+    ClientType.RECORD_LABEL: ({"label": "label"}, {}),
+    ClientType.RECORD_STOP: ({}, {}),
     ClientType.PING: ({}, {}),
 }
 _ENVELOPE = {"v", "type", "id"}
@@ -205,6 +215,7 @@ def parse_text(text: Union[str, bytes]) -> Command:
         code=values.get("code"),
         value=values.get("frequency", values.get("gui_rate")),
         spec=values.get("spec"),
+        label=values.get("label"),
     )
 
 
@@ -253,6 +264,16 @@ def _check_field(type_name: str, name: str, rule: str, value: Any, message_id: M
         if len(value) > MAX_SPEC_CHARS:
             raise MessageError(f"{where} is over {MAX_SPEC_CHARS} characters", id=message_id)
         return value.strip()
+    if rule == "label":
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not (value == NO_DIGIT or 0 <= value <= 9)
+        ):
+            raise MessageError(
+                f"{where} must be a digit 0-9, or {NO_DIGIT} for no digit, got {value!r}", id=message_id
+            )
+        return value
     low, high = (MIN_HZ, MAX_HZ) if rule == "frequency" else (MIN_GUI_FPS, MAX_GUI_FPS)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise MessageError(f"{where} must be a number, not {_json_kind(value)}", id=message_id)

@@ -58,14 +58,22 @@ def digit_message(
     probabilities: Optional[Sequence[float]],
     box: Optional[Sequence[int]],
     seq: int,
+    label: Optional[int] = None,
 ) -> Dict[str, Any]:
+    """``label``: the digit a test reel says frame ``seq`` holds (-1: none), None when the
+    camera knows no labels."""
     return _message(
         ServerType.DIGIT,
         digit=digit,
         probabilities=None if probabilities is None else [_finite(p) for p in probabilities],
         box=None if box is None else [int(v) for v in box],
         seq=seq,
+        label=label,
     )
+
+
+def recording_message(status: Dict[str, Any]) -> Dict[str, Any]:
+    return _message(ServerType.RECORDING, **status)
 
 
 def _finite(value: float) -> float:

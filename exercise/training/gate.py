@@ -79,7 +79,11 @@ DRAWN = "drawn "
 #: A candidate of a frame with non-digits drawn in that the plain frame already had.
 SAME_BOX_IOU = 0.9
 #: Bump when the mining below changes what it produces, so old caches are mined again.
-MINING_VERSION = 1
+MINING_VERSION = 2
+#: Mining takes what the detector finds down to this score, below its own threshold: the
+#: shipped detector lets few non-digits through, too few to learn from, and the near
+#: misses are the non-digits most like what the gate meets live.
+MINING_DETECTOR_THRESHOLD = 0.2
 #: The side of the network's two input images (exercise/gate.py's contract).
 SIDE = 28
 #: Options every file's ``command`` metadata names, default or not.
@@ -159,7 +163,7 @@ class Miner:
     def add(self, frame: Frame, skip: Sequence[Candidate] = ()) -> List[Candidate]:
         """Label the candidates the finder returns on ``frame``; those in the same place as
         one of ``skip`` (the plain frame's, already counted) are left out. Returns all found."""
-        found = find_candidates(frame.image)
+        found = find_candidates(frame.image, MINING_DETECTOR_THRESHOLD)
         code = self.sources.index(frame.family)
         self.frames[frame.family] = self.frames.get(frame.family, 0) + 1
         for candidate in found:

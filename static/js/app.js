@@ -12,11 +12,17 @@ import { CodeEditor } from "./editor.js";
 import { ModelPanel } from "./model_panel.js";
 import { pressable } from "./keys.js";
 import { FLAG_FROM_BRAIN, Kind, tokenFromLocation } from "./protocol.js";
+import { RecordPanel } from "./recording.js";
+import { ReelScore } from "./reel_score.js";
 import { DigitResult } from "./results.js";
 
 const AUTOSAVE_DELAY_MS = 500;
 const BROWSER_CAMERA = "browser";
 const FILE_CAMERA = "file:";
+const REEL_CAMERA = "reel:";
+/** Sources named by a path typed beside the picker: the prefix and the field's example. */
+const PATH_CAMERAS = { [FILE_CAMERA]: "/path/to/video.mp4", [REEL_CAMERA]: "/path/to/reel (frames/ and labels.csv)" };
+const pathKind = (spec) => Object.keys(PATH_CAMERAS).find((prefix) => spec.startsWith(prefix)) || null;
 /** The rate fields: the command each sends, its field, and its range's name in hello.limits. */
 const RATE_FIELDS = [
   { id: "brain-target", type: "set_frequency", field: "hz", limit: "frequency_hz", unit: "Hz" },
@@ -53,6 +59,13 @@ class App {
     this.inputView = new ModelInputView($("input-canvas"));
     this.result = new DigitResult($("digit"), $("bars"));
     this.padResult = new DigitResult($("pad-digit"), $("pad-bars"));
+    this.reelScore = new ReelScore($("reel-score"));
+    this.recordPanel = new RecordPanel(this.connection, {
+      button: $("record"),
+      overlay: $("record-overlay"),
+      labelEl: $("record-label"),
+      info: $("record-info"),
+    });
     this.modelPanel = new ModelPanel($("model-panel"), this.api);
     this.pad = new DrawingPad($("pad"), () => this.readPad());
     this.browserCamera = new BrowserCamera(this.connection, (message) => this.showCameraError(message));
@@ -140,10 +153,9 @@ class App {
     this.fillCameras([]);
     select.addEventListener("change", () => {
       const spec = select.value;
-      const isFile = spec === FILE_CAMERA;
-      $("camera-file").hidden = !isFile;
-      $("camera-file-open").hidden = !isFile;
-      if (isFile) {
+      const kind = PATH_CAMERAS[spec] ? spec : null;
+      this.showPathField(kind, "");
+      if (kind) {
         $("camera-file").focus();
         return;
       }
@@ -151,7 +163,7 @@ class App {
     });
     const openFile = () => {
       const path = $("camera-file").value.trim();
-      if (path) this.setCamera(`file:${path}`);
+      if (path) this.setCamera(`${select.value}${path}`);
     };
     $("camera-file-open").addEventListener("click", openFile);
     $("camera-file").addEventListener("keydown", (event) => {
@@ -167,7 +179,10 @@ class App {
       el.textContent = status;
       // While the server is away nothing on the page is live: mark it so, not just the dot.
       document.body.classList.toggle("stale", status !== Status.CONNECTED);
-      if (status === Status.RECONNECTING) this.setBrainState("stopped", { quiet: true });
+      if (status === Status.RECONNECTING) {
+        this.setBrainState("stopped", { quiet: true });
+        this.recordPanel.reset();
+      }
     });
     c.on("hello", (msg) => this.onHello(msg));
     c.on("state", (msg) => this.applyState(msg));
@@ -175,7 +190,9 @@ class App {
     c.on("digit", (msg) => {
       this.result.show(msg.digit, msg.probabilities);
       this.cameraView.setDigit(msg.digit, msg.box, msg.seq || 0);
+      this.reelScore.add(msg);
     });
+    c.on("recording", (msg) => this.recordPanel.show(msg));
     c.on("frequency", (msg) => this.showFrequency(msg));
     c.on("console", (msg) => this.console.append(msg.lines || []));
     c.on("brain_error", (msg) => this.onBrainError(msg));
@@ -287,6 +304,7 @@ class App {
     status.dataset.state = camera.state || "";
     if (spec !== this.cameraSpec) {
       this.cameraSpec = spec;
+      this.reelScore.reset(); // a count is of one reel's frames
       this.selectCamera(spec);
       // Another tab (or the server) picked a source: this tab stops feeding its webcam.
       if (spec !== BROWSER_CAMERA && this.browserCamera.running) this.browserCamera.stop();
@@ -326,7 +344,6 @@ class App {
       const previous = this.cameraRequests.get(msg.id);
       this.cameraRequests.delete(msg.id);
       this.selectCamera(previous); // the source in use is unchanged: show it, not the one that failed
-      $("camera-file").hidden = $("camera-file-open").hidden = !previous.startsWith(FILE_CAMERA);
       this.showCameraError(msg.message);
       return;
     }
@@ -486,10 +503,14 @@ class App {
   fillCameras(sources) {
     const select = $("camera-select");
     const options = sources
-      .filter((s) => s && s.spec && s.spec !== BROWSER_CAMERA && !s.spec.startsWith(FILE_CAMERA))
+      .filter((s) => s && s.spec && s.spec !== BROWSER_CAMERA && !pathKind(s.spec))
       .map((s) => [s.spec, s.label || s.spec]);
     if (!options.some(([spec]) => spec === "demo")) options.push(["demo", "Demo camera (MNIST digits)"]);
-    options.push([FILE_CAMERA, "Video or image file…"], [BROWSER_CAMERA, "This browser's webcam"]);
+    options.push(
+      [FILE_CAMERA, "Video or image file…"],
+      [REEL_CAMERA, "Test reel (replay with labels)…"],
+      [BROWSER_CAMERA, "This browser's webcam"],
+    );
     select.replaceChildren(
       ...options.map(([spec, label]) => {
         const option = document.createElement("option");
@@ -504,7 +525,8 @@ class App {
   selectCamera(spec) {
     const select = $("camera-select");
     if (!spec) return;
-    const value = spec.startsWith(FILE_CAMERA) ? FILE_CAMERA : spec;
+    const kind = pathKind(spec);
+    const value = kind || spec;
     if (![...select.options].some((o) => o.value === value)) {
       const option = document.createElement("option");
       option.value = value;
@@ -512,11 +534,16 @@ class App {
       select.insertBefore(option, select.firstChild);
     }
     select.value = value;
-    if (value === FILE_CAMERA) {
-      $("camera-file").hidden = false;
-      $("camera-file-open").hidden = false;
-      $("camera-file").value = spec.slice(FILE_CAMERA.length);
-    }
+    this.showPathField(kind, kind ? spec.slice(kind.length) : "");
+  }
+
+  /** The path field beside the picker, for a file or a reel (`kind`), or hidden (null). */
+  showPathField(kind, path) {
+    const field = $("camera-file");
+    field.hidden = $("camera-file-open").hidden = !kind;
+    if (!kind) return;
+    field.placeholder = PATH_CAMERAS[kind];
+    if (path || document.activeElement !== field) field.value = path;
   }
 
   async readPad() {

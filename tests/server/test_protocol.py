@@ -11,6 +11,7 @@ from exercise.exceptions import BrainSyntaxError, ModelShapeError
 from exercise.limits import MAX_CODE_BYTES
 from exercise.server import protocol as p
 from exercise.server import server_messages as m
+from exercise.server.recordings import IDLE
 
 
 def msg(**fields):
@@ -156,6 +157,7 @@ def test_server_messages_are_versioned_json():
         m.model_message({"name": "m"}),
         m.camera_message({"spec": "demo", "state": "streaming", "message": "", "live": True}),
         m.cameras_message([{"spec": "demo", "label": "Demo"}]),
+        m.recording_message(IDLE.to_dict()),
         m.ack_message(1),
         m.pong_message(),
         m.error_message("protocol", "bad"),

@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, Set
 
 from exercise.server import protocol as p
 from exercise.server import server_messages as m
+from exercise.server.recordings import IDLE
 from tests.server.conftest import Running
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
@@ -59,6 +60,7 @@ SAMPLES: Dict[str, Callable[[], Dict[str, Any]]] = {
     "ack": lambda: m.ack_message(1),
     "error": lambda: m.error_message("protocol", "bad"),
     "pong": lambda: m.pong_message(1),
+    "recording": lambda: m.recording_message(IDLE.to_dict()),
 }
 
 

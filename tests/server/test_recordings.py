@@ -1,0 +1,85 @@
+"""The page's Record button and reel replay over a real websocket: record, label, stop;
+a second recording refused; a reel camera's labels in the digit messages."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable, List
+
+import numpy as np
+
+from exercise.reels import NO_DIGIT, open_reel
+from tests.conftest import write_reel
+from tests.server.conftest import Running
+from tests.server.helpers import of_type, receive_until, send
+
+
+def test_record_label_and_stop_make_a_reel_in_the_state_directory(server: Running) -> None:
+    with server.connect() as ws, server.connect() as other:
+        receive_until(ws, of_type("hello"))
+        receive_until(other, of_type("hello"))
+        send(ws, type="record", label=3, id="r")
+        started, _ = receive_until(ws, of_type("recording", active=True))
+        assert started["label"] == 3 and started["max_bytes"] > 0
+        receive_until(ws, of_type("ack", id="r"))
+        # Every tab hears of it, and a tab that connects now is told at once.
+        receive_until(other, of_type("recording", active=True))
+        with server.connect() as late:
+            hello, seen = receive_until(late, of_type("recording", active=True))
+            assert seen[0]["type"] == "hello"
+        time.sleep(0.6)
+        send(ws, type="record_label", label=-1)
+        receive_until(ws, of_type("recording", label=-1))
+        time.sleep(0.6)
+        send(ws, type="record_stop")
+        ended, _ = receive_until(ws, of_type("recording", active=False))
+    assert ended["ended"] == "stopped" and ended["frames"] >= 8
+    folder = Path(ended["folder"])
+    assert folder.parent == server.exercise.state.root / "reels"
+    labels = [frame.label for frame in open_reel(folder).frames]
+    assert len(labels) == ended["frames"]
+    assert labels[0] == 3 and labels[-1] == NO_DIGIT and labels == sorted(labels, reverse=True)
+
+
+def test_a_second_recording_is_refused_and_a_bad_label_is_a_protocol_error(server: Running) -> None:
+    with server.connect() as ws:
+        receive_until(ws, of_type("hello"))
+        send(ws, type="record")
+        receive_until(ws, of_type("recording", active=True))
+        send(ws, type="record", id=2)
+        error, _ = receive_until(ws, of_type("error", id=2))
+        assert error["code"] == "reel" and "already running" in error["message"]
+        for bad in (12, -2, "7", True, 3.5):
+            send(ws, type="record_label", label=bad, id="bad")
+            error, _ = receive_until(ws, of_type("error", id="bad"))
+            assert error["code"] == "protocol" and "digit 0-9, or -1" in error["message"]
+        # Changing the camera ends the recording: a reel holds one camera's frames.
+        send(ws, type="set_camera", spec="demo:seed=2")
+        ended, _ = receive_until(ws, of_type("recording", active=False))
+        assert ended["ended"] == "the camera changed"
+
+
+def test_a_reel_camera_labels_the_digits(
+    start_server: Callable[..., Running], tmp_path: Path, mnist_test_digits: List[np.ndarray]
+) -> None:
+    write_reel(tmp_path / "reel", mnist_test_digits[:3], empty=1)
+    server = start_server(camera=f"reel:{tmp_path / 'reel'}")
+    with server.connect() as ws:
+        receive_until(ws, of_type("hello"))
+        send(ws, type="play")
+        labelled, _ = receive_until(
+            ws, lambda m: isinstance(m, dict) and m.get("type") == "digit" and m["seq"] > 0
+        )
+        assert labelled["label"] == server.exercise.camera.label_of(labelled["seq"])
+        assert labelled["label"] in (0, 1, 2, NO_DIGIT)
+        send(ws, type="stop")
+
+
+def test_other_cameras_send_no_label(server: Running) -> None:
+    with server.connect() as ws:
+        receive_until(ws, of_type("hello"))
+        send(ws, type="play")
+        digit, _ = receive_until(ws, of_type("digit"))
+        assert "label" in digit and digit["label"] is None
+        send(ws, type="stop")
