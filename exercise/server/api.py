@@ -138,6 +138,22 @@ def build_routes(exercise: Exercise) -> List[Route]:
             return error_response(400, "model_format", str(exc))
         return JSONResponse({"ok": True, "spec": spec})
 
+    async def post_second_model(request: Request) -> JSONResponse:
+        try:
+            data, name = await read_upload(request, MAX_MODEL_BYTES)
+            spec = await run_in_threadpool(exercise.set_second_model, data, name)
+        except BodyTooLarge as exc:
+            return error_response(413, "model_too_large", f"model over the {exc.limit // 1_000_000} MB limit")
+        except ModelError as exc:
+            return error_response(413 if exc.code == "model_too_large" else 400, exc.code, str(exc))
+        except ImageError as exc:  # malformed multipart
+            return error_response(400, "model_format", str(exc))
+        return JSONResponse({"ok": True, "spec": spec})
+
+    async def delete_second_model(request: Request) -> JSONResponse:
+        await run_in_threadpool(exercise.clear_second_model)
+        return JSONResponse({"ok": True, "spec": None})
+
     async def default_model(request: Request) -> JSONResponse:
         try:
             spec = await run_in_threadpool(exercise.use_default_model)
@@ -158,6 +174,8 @@ def build_routes(exercise: Exercise) -> List[Route]:
         Route("/api/model", get_model, methods=["GET"]),
         Route("/api/model", post_model, methods=["POST"]),
         Route("/api/model/default", default_model, methods=["POST"]),
+        Route("/api/second-model", post_second_model, methods=["POST"]),
+        Route("/api/second-model", delete_second_model, methods=["DELETE"]),
         Route("/api/cameras", cameras, methods=["GET"]),
         Route("/api/openapi.json", openapi, methods=["GET"]),
     ]

@@ -11,9 +11,8 @@ from a worker thread, never from the event loop.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Generic, List, Optional, Tuple, TypeVar, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from exercise import __version__
 from exercise.brain.events import BrainEvent, BrainState
@@ -22,63 +21,19 @@ from exercise.exceptions import CameraError, ModelError, StateError
 from exercise.model import DEFAULT_MODEL_PATH, DigitModel, load_default_model
 from exercise.model_guard import check_isolated, warm_up
 from exercise.payloads import BrainStatus, CameraStatus, GuiStatus, Health, State, to_json
+from exercise.server.changes import (
+    CodeChanged,
+    ExerciseChange,
+    Listeners,
+    ModelChanged,
+    RecordingChanged,
+    SecondModelChanged,
+    SettingsChanged,
+)
+from exercise.server.comparison import Comparison
 from exercise.server.config import ServerConfig
-from exercise.server.recordings import REELS_DIR, Recordings, RecordingStatus
+from exercise.server.recordings import REELS_DIR, Recordings
 from exercise.server.state import SavedModel, StateDir
-
-
-@dataclass(frozen=True)
-class CodeChanged:
-    """The code was saved or reset; ``origin`` is the client that did it, None: the server."""
-
-    code: str
-    origin: Optional[str]
-
-
-@dataclass(frozen=True)
-class ModelChanged:
-    spec: Dict[str, Any]
-
-
-@dataclass(frozen=True)
-class SettingsChanged:
-    """Brain, GUI or camera settings changed: re-read :meth:`Exercise.snapshot`."""
-
-
-@dataclass(frozen=True)
-class RecordingChanged:
-    """A recording started, kept frames, changed label or ended."""
-
-    status: RecordingStatus
-
-
-ExerciseChange = Union[CodeChanged, ModelChanged, SettingsChanged, RecordingChanged]
-E = TypeVar("E")  # the events one list of listeners hears
-
-
-class _Listeners(Generic[E]):
-    """A thread-safe list of callbacks; each gets every event, in order, from the caller's thread."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: List[Callable[[E], None]] = []
-
-    def add(self, listener: Callable[[E], None]) -> Callable[[], None]:
-        with self._lock:
-            self._items.append(listener)
-
-        def remove() -> None:
-            with self._lock:
-                if listener in self._items:
-                    self._items.remove(listener)
-
-        return remove
-
-    def emit(self, event: E) -> None:
-        with self._lock:
-            items = list(self._items)
-        for listener in items:
-            listener(event)
 
 
 class Exercise:
@@ -98,12 +53,13 @@ class Exercise:
         self._default_code = default_code()
         self._code = state.load_code() or self._default_code
         self._gui_fps = config.gui_fps
-        self._brain_listeners: _Listeners[BrainEvent] = _Listeners()
-        self._change_listeners: _Listeners[ExerciseChange] = _Listeners()
+        self._brain_listeners: Listeners[BrainEvent] = Listeners()
+        self._change_listeners: Listeners[ExerciseChange] = Listeners()
         #: (host, port) the server is bound to; set by ``serve`` before ``on_ready``.
         self.address: Optional[Tuple[str, int]] = None
         #: The page's URL, with the token when one is needed; set by ``serve``.
         self.url: Optional[str] = None
+        self.comparison = Comparison(lambda: self._camera, lambda: self._model, self._changed)
         self.recordings = Recordings(
             state.root / REELS_DIR, lambda status: self._changed(RecordingChanged(status))
         )
@@ -142,6 +98,7 @@ class Exercise:
     def close(self) -> None:
         """Stop the recording and the brain child, release the camera. Safe to call twice."""
         self.recordings.stop("the server stopped")
+        self.comparison.close()
         with self._lock:
             try:
                 self._runner.close()
@@ -335,6 +292,28 @@ class Exercise:
         spec = self._use_model(model, path)
         self.state.remember_model(SavedModel(path, model.spec.name))
         return spec
+
+    def set_second_model(self, data: bytes, name: str) -> Dict[str, Any]:
+        """Check an uploaded model, as :meth:`set_model` does, and read it beside the model
+        in use on the same frames (the page's comparison). Returns its spec dict.
+
+        Raises:
+            ModelError: it was refused; a second model already loaded stays.
+        """
+        check_isolated(data, name)
+        model = DigitModel.load(data, name=name)
+        self.comparison.set_second(model)
+        spec = model.spec.to_dict()
+        self._changed(SecondModelChanged(spec))
+        return spec
+
+    def clear_second_model(self) -> None:
+        self.comparison.set_second(None)
+        self._changed(SecondModelChanged(None))
+
+    def second_model_dict(self) -> Optional[Dict[str, Any]]:
+        second = self.comparison.second
+        return None if second is None else second.spec.to_dict()
 
     def use_default_model(self) -> Dict[str, Any]:
         spec = self._use_model(load_default_model(), DEFAULT_MODEL_PATH)

@@ -35,15 +35,17 @@ from exercise.exceptions import ExerciseError
 from exercise.reels import NO_DIGIT
 from exercise.server import protocol as p
 from exercise.server import server_messages as m
-from exercise.server.client import Client
-from exercise.server.core import (
+from exercise.server.changes import (
     CodeChanged,
-    Exercise,
     ExerciseChange,
     ModelChanged,
     RecordingChanged,
+    SecondModelChanged,
     SettingsChanged,
 )
+from exercise.server.client import Client
+from exercise.server.comparison import Compared
+from exercise.server.core import Exercise
 from exercise.server.views import ViewPump
 
 log = logging.getLogger(__name__)
@@ -147,6 +149,9 @@ class Hub:
         recording = self.exercise.recordings.status
         if recording.active:
             client.reply(m.recording_message(recording.to_dict()))
+        second = self.exercise.second_model_dict()
+        if second is not None:
+            client.reply(m.second_model_message(second))
         sender = asyncio.get_running_loop().create_task(client.run_sender())
         try:
             while not client.closed:
@@ -276,6 +281,11 @@ class Hub:
             self._broadcast_state()
         elif isinstance(change, RecordingChanged):
             self.broadcast(m.recording_message(change.status.to_dict()))
+        elif isinstance(change, SecondModelChanged):
+            self.broadcast(m.second_model_message(change.spec))
+        elif isinstance(change, Compared):
+            readings = [reading.to_dict() for reading in change.readings]
+            self.broadcast(m.comparison_message(change.seq, change.label, readings))
 
     def _deliver_view(self, jpeg: bytes, seq: int, captured: float, flags: int) -> None:
         """From the view pump's thread: hop to the loop, then fill every client's slot."""

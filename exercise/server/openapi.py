@@ -98,6 +98,18 @@ OPENAPI: Dict[str, Any] = {
         "/api/model/default": {
             "post": {"summary": "Go back to the bundled default model", "responses": {"200": _MODEL_ANSWER}}
         },
+        "/api/second-model": {
+            "post": {
+                "summary": "Upload a second ONNX model to read beside the model in use, live, on the same "
+                "frames (the websocket's comparison messages); checked as /api/model checks",
+                "requestBody": _UPLOAD_BODY,
+                "responses": {"200": _MODEL_ANSWER, "400": _ERROR, "413": _ERROR},
+            },
+            "delete": {
+                "summary": "Put the second model away; the comparison ends",
+                "responses": {"200": _json({"type": "object"}, "Done")},
+            },
+        },
         "/api/cameras": {
             "get": {
                 "summary": "Camera sources to choose from, and the current one",

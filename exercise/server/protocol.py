@@ -76,6 +76,8 @@ class ServerType(str, enum.Enum):
     CAMERA = "camera"
     CAMERAS = "cameras"
     RECORDING = "recording"
+    SECOND_MODEL = "second_model"
+    COMPARISON = "comparison"
     ACK = "ack"
     ERROR = "error"
     PONG = "pong"

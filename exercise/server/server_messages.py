@@ -76,6 +76,14 @@ def recording_message(status: Dict[str, Any]) -> Dict[str, Any]:
     return _message(ServerType.RECORDING, **status)
 
 
+def second_model_message(spec: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    return _message(ServerType.SECOND_MODEL, spec=spec)
+
+
+def comparison_message(seq: int, label: Optional[int], readings: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    return _message(ServerType.COMPARISON, seq=seq, label=label, readings=list(readings))
+
+
 def _finite(value: float) -> float:
     value = float(value)
     return value if math.isfinite(value) else 0.0

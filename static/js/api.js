@@ -48,6 +48,17 @@ export class Api {
     return this.request("POST", "/api/model", form);
   }
 
+  /** A second model, read beside the model in use on the same frames (`comparison` messages). */
+  uploadSecondModel(file) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    return this.request("POST", "/api/second-model", form);
+  }
+
+  removeSecondModel() {
+    return this.request("DELETE", "/api/second-model");
+  }
+
   useDefaultModel() {
     return this.request("POST", "/api/model/default");
   }

@@ -8,6 +8,7 @@ import { CameraView, ModelInputView } from "./camera_view.js";
 import { DrawingPad } from "./canvas.js";
 import { Connection, Status } from "./connection.js";
 import { ConsolePanel } from "./console.js";
+import { ComparePanel } from "./compare_panel.js";
 import { CodeEditor } from "./editor.js";
 import { ModelPanel } from "./model_panel.js";
 import { pressable } from "./keys.js";
@@ -67,6 +68,7 @@ class App {
       info: $("record-info"),
     });
     this.modelPanel = new ModelPanel($("model-panel"), this.api);
+    this.comparePanel = new ComparePanel($("compare-panel"), $("compare-results"), this.api);
     this.pad = new DrawingPad($("pad"), () => this.readPad());
     this.browserCamera = new BrowserCamera(this.connection, (message) => this.showCameraError(message));
     this.cameraRequests = new Map(); // id of an unanswered set_camera -> the source before it
@@ -182,6 +184,7 @@ class App {
       if (status === Status.RECONNECTING) {
         this.setBrainState("stopped", { quiet: true });
         this.recordPanel.reset();
+        this.comparePanel.showSecond(null); // the server's next hello says again
       }
     });
     c.on("hello", (msg) => this.onHello(msg));
@@ -193,6 +196,8 @@ class App {
       this.reelScore.add(msg);
     });
     c.on("recording", (msg) => this.recordPanel.show(msg));
+    c.on("second_model", (msg) => this.comparePanel.showSecond(msg.spec));
+    c.on("comparison", (msg) => this.comparePanel.show(msg));
     c.on("frequency", (msg) => this.showFrequency(msg));
     c.on("console", (msg) => this.console.append(msg.lines || []));
     c.on("brain_error", (msg) => this.onBrainError(msg));
@@ -305,6 +310,7 @@ class App {
     if (spec !== this.cameraSpec) {
       this.cameraSpec = spec;
       this.reelScore.reset(); // a count is of one reel's frames
+      this.comparePanel.reset();
       this.selectCamera(spec);
       // Another tab (or the server) picked a source: this tab stops feeding its webcam.
       if (spec !== BROWSER_CAMERA && this.browserCamera.running) this.browserCamera.stop();

@@ -65,3 +65,43 @@ def test_a_reel_replays_with_each_reading_marked(
     stop_brain(page)
     page.locator("#camera-select").select_option("demo")
     expect(score).to_be_hidden()
+
+
+def test_two_models_compared_live_on_a_reel(
+    page: Page,
+    serve: ServerProcess,
+    tmp_path: Path,
+    mnist_test_digits: List[np.ndarray],
+    digit_model_bytes: bytes,
+) -> None:
+    write_reel(tmp_path / "reel", mnist_test_digits[:3], empty=1, repeat=2)
+    second = tmp_path / "template.onnx"
+    second.write_bytes(digit_model_bytes)
+    open_page(page, serve)
+    page.locator("#camera-select").select_option("reel:")
+    page.locator("#camera-file").fill(str(tmp_path / "reel"))
+    page.locator("#camera-file").press("Enter")
+    expect(page.locator("#camera-status")).to_contain_text("reel:")
+    page.locator("#compare-panel input[type=file]").set_input_files(str(second))
+    rows = page.locator("#compare-results .compare-row")
+    expect(rows).to_have_count(2)
+    model_in_use = page.locator("#model-panel dd[data-key=file]").inner_text().split(" ")[0]
+    expect(rows.nth(0).locator(".compare-name")).to_have_text(model_in_use)
+    expect(rows.nth(1).locator(".compare-name")).to_have_text("template.onnx")
+    # Each model is scored against the reel's labels as frames go by.
+    expect(rows.nth(0).locator(".compare-score")).to_contain_text(re.compile(r"[✓✗] \d+ of \d+ \(\d+%\)"))
+    expect(page.locator("#compare-results .compare-summary")).to_contain_text("held up")
+    page.locator("#compare-panel .compare-stop").click()
+    expect(rows).to_have_count(0)
+    expect(page.locator("#compare-panel .compare-stop")).to_be_hidden()
+
+
+def test_a_bad_second_model_is_said_in_the_panel(page: Page, serve: ServerProcess, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.onnx"
+    bad.write_bytes(b"not an onnx model")
+    open_page(page, serve)
+    page.locator("#compare-panel input[type=file]").set_input_files(str(bad))
+    error = page.locator("#compare-panel .compare-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("broken.onnx")
+    expect(page.locator("#compare-results .compare-rows")).to_be_hidden()

@@ -158,6 +158,8 @@ def test_server_messages_are_versioned_json():
         m.camera_message({"spec": "demo", "state": "streaming", "message": "", "live": True}),
         m.cameras_message([{"spec": "demo", "label": "Demo"}]),
         m.recording_message(IDLE.to_dict()),
+        m.second_model_message(None),
+        m.comparison_message(3, None, [{"model": "m", "digit": None, "probabilities": None}]),
         m.ack_message(1),
         m.pong_message(),
         m.error_message("protocol", "bad"),

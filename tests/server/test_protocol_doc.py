@@ -61,6 +61,8 @@ SAMPLES: Dict[str, Callable[[], Dict[str, Any]]] = {
     "error": lambda: m.error_message("protocol", "bad"),
     "pong": lambda: m.pong_message(1),
     "recording": lambda: m.recording_message(IDLE.to_dict()),
+    "second_model": lambda: m.second_model_message({"name": "b.onnx"}),
+    "comparison": lambda: m.comparison_message(3, 7, [{"model": "a", "digit": 7, "probabilities": None}]),
 }
 
 

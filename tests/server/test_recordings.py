@@ -3,14 +3,18 @@ a second recording refused; a reel camera's labels in the digit messages."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Callable, List
 
+import cv2
 import numpy as np
 
+from exercise.model import DigitModel
 from exercise.reels import NO_DIGIT, open_reel
-from tests.conftest import write_reel
+from exercise.server.comparison import read_both
+from tests.conftest import build_digit_model, write_reel
 from tests.server.conftest import Running
 from tests.server.helpers import of_type, receive_until, send
 
@@ -83,3 +87,51 @@ def test_other_cameras_send_no_label(server: Running) -> None:
         digit, _ = receive_until(ws, of_type("digit"))
         assert "label" in digit and digit["label"] is None
         send(ws, type="stop")
+
+
+# --- a second model, compared live --------------------------------------------------------------
+
+
+def test_a_second_model_is_read_beside_the_model_in_use_on_the_same_frames(
+    start_server: Callable[..., Running], tmp_path: Path, mnist_test_digits: List[np.ndarray]
+) -> None:
+    write_reel(tmp_path / "reel", mnist_test_digits[:3], empty=1)
+    server = start_server(camera=f"reel:{tmp_path / 'reel'}", model=None)
+    template = build_digit_model()
+    with server.connect() as ws:
+        receive_until(ws, of_type("hello"))
+        status, _, body = server.request(
+            "POST", "/api/second-model", template, {"Content-Type": "application/octet-stream"}
+        )
+        assert status == 200, body
+        second = json.loads(body)["spec"]
+        receive_until(ws, of_type("second_model", spec=second))
+        compared, _ = receive_until(ws, of_type("comparison"))
+        # A tab that connects now is told which model is compared.
+        with server.connect() as late:
+            _, seen = receive_until(late, of_type("second_model"))
+            assert seen[0]["type"] == "hello"
+    first, other = compared["readings"]
+    assert first["model"] == "default_model.onnx" and other["model"] == second["name"]
+    assert compared["label"] == server.exercise.camera.label_of(compared["seq"])
+    for reading in compared["readings"]:
+        assert (reading["digit"] is None) == (reading["probabilities"] is None)
+    # Both read what one call of the live pipeline finds in that frame.
+    image = cv2.imread(str(open_reel(tmp_path / "reel").frames[(compared["seq"] - 1) % 4].path))
+    expected = read_both(image, [server.exercise.model, DigitModel.load(template, name="x")])
+    assert [r["digit"] for r in compared["readings"]] == [r.digit for r in expected]
+
+
+def test_a_bad_second_model_is_refused_and_delete_ends_the_comparison(server: Running) -> None:
+    status, _, body = server.request("POST", "/api/second-model", b"not onnx at all")
+    assert status == 400 and json.loads(body)["error"]["code"].startswith("model")
+    assert server.exercise.comparison.second is None
+    with server.connect() as ws:
+        receive_until(ws, of_type("hello"))
+        server.request("POST", "/api/second-model", build_digit_model())
+        receive_until(ws, of_type("comparison"))
+        status, _, _ = server.request("DELETE", "/api/second-model")
+        assert status == 200
+        receive_until(ws, of_type("second_model", spec=None))
+    time.sleep(0.5)
+    assert server.exercise.comparison.second is None and server.exercise.comparison._thread is None
