@@ -14,6 +14,7 @@ import functools
 import itertools
 import logging
 import threading
+import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -30,6 +31,7 @@ from exercise.brain.events import (
     InputShown,
     StateChanged,
 )
+from exercise.cameras import CameraSource
 from exercise.cameras.browser import BrowserCamera
 from exercise.exceptions import ExerciseError
 from exercise.reels import NO_DIGIT
@@ -71,6 +73,8 @@ class Hub:
         self._unsubscribe: List[Callable[[], None]] = []
         self._ticker: Optional[asyncio.Task[None]] = None
         self._last_camera: Optional[Dict[str, Any]] = None
+        #: (camera, its newest frame's seq, when) at the last tick, for a file's playback rate.
+        self._playback: Optional[Tuple[CameraSource, int, float]] = None
         # Calls waiting to run on the loop (see _hop): one loop wake-up takes them all.
         self._hop_lock = threading.Lock()
         self._hops: List[Callable[[], None]] = []
@@ -333,6 +337,20 @@ class Hub:
             lines, self._console = self._console, []
             self.broadcast(m.console_message(lines))
 
+    def _real_time_factor(self) -> float:
+        """1.0 for a live camera; for a file or a reel, the frames it played since the last
+        tick over the frames its own rate would have played (1.0: playing at its speed)."""
+        camera = self.exercise.camera
+        if camera.is_live:
+            self._playback = None
+            return 1.0
+        frame = camera.latest()
+        now = time.monotonic()
+        last, self._playback = self._playback, (camera, frame.seq if frame else 0, now)
+        if last is None or last[0] is not camera or camera.fps <= 0 or now <= last[2]:
+            return 0.0
+        return (self._playback[1] - last[1]) / (now - last[2]) / camera.fps
+
     async def _tick(self) -> None:
         """Once a second: frequencies, and the camera's state when it changed."""
         while True:
@@ -347,7 +365,7 @@ class Hub:
                     brain["target_hz"],
                     gui["measured_fps"],
                     self.pump.target_fps,  # the idle rate while the brain is stopped
-                    1.0 if self.exercise.camera.is_live else 0.0,
+                    self._real_time_factor(),
                 )
             )
             camera = snapshot["camera"]

@@ -135,3 +135,15 @@ def test_a_bad_second_model_is_refused_and_delete_ends_the_comparison(server: Ru
         receive_until(ws, of_type("second_model", spec=None))
     time.sleep(0.5)
     assert server.exercise.comparison.second is None and server.exercise.comparison._thread is None
+
+
+def test_a_reel_plays_in_real_time_and_says_so(
+    start_server: Callable[..., Running], tmp_path: Path, mnist_test_digits: List[np.ndarray]
+) -> None:
+    write_reel(tmp_path / "reel", mnist_test_digits[:3], empty=1)
+    server = start_server(camera=f"reel:{tmp_path / 'reel'}")
+    with server.connect() as ws:
+        receive_until(ws, of_type("hello"))
+        receive_until(ws, of_type("frequency"))  # the first tick only starts the count
+        second, _ = receive_until(ws, of_type("frequency"))
+    assert 0.8 <= second["rtf"] <= 1.2
