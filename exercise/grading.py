@@ -246,10 +246,10 @@ def _look_at_chunk(chunk: List[ReelFrame], thumbnails: bool) -> Tuple[List[Sight
 
 def _thumbnail(image: np.ndarray, box: Optional[Box]) -> bytes:
     """The frame THUMBNAIL_WIDTH wide as JPEG, the digit found boxed in green."""
-    factor = THUMBNAIL_WIDTH / float(image.shape[1])
-    small = cv2.resize(
-        image, (THUMBNAIL_WIDTH, max(1, int(round(image.shape[0] * factor)))), interpolation=cv2.INTER_AREA
-    )
+    # Bounded both ways: a frame one pixel wide must not ask for a huge thumbnail.
+    factor = min(THUMBNAIL_WIDTH / float(image.shape[1]), THUMBNAIL_WIDTH / float(image.shape[0]))
+    size = (max(1, int(round(image.shape[1] * factor))), max(1, int(round(image.shape[0] * factor))))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     if box is not None:
         x, y, w, h = (int(round(v * factor)) for v in box)
         cv2.rectangle(small, (x, y), (x + w, y + h), (40, 200, 40), 2)

@@ -67,7 +67,11 @@ class ReelWriter:
             self._labels: TextIO = (self.folder / LABELS_FILE).open("w", encoding="utf-8", newline="")
         except OSError as exc:
             raise ReelError(str(self.folder), f"cannot write there: {exc.strerror or exc}") from exc
-        self._write_row(",".join(COLUMNS))
+        try:
+            self._write_row(",".join(COLUMNS))
+        except ReelError:
+            self._labels.close()
+            raise
 
     def add(self, image: np.ndarray, label: int) -> str:
         """Write ``image`` (BGR uint8) as the next frame with ``label``; its file name.

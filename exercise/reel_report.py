@@ -40,8 +40,10 @@ def render(reel: str, grades: Sequence[Grade], skipped: Sequence[Skipped]) -> st
             for grade in grades
         ],
     }
-    # "</" would end the script element early; JSON allows "<\/" for it.
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    # Inside <script> the HTML parser still reacts to "</script" and "<!--": JSON may
+    # write every <, > and & as a \u escape, so none of them reaches the parser.
+    payload = json.dumps(data, separators=(",", ":"))
+    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     title = f"Test reel {reel}"
     parts = [

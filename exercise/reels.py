@@ -29,9 +29,11 @@ NO_DIGIT = -1
 COLUMNS = ("frame", "label")
 #: Suffixes of the frames a reel may hold.
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png")
-#: A labels file larger than this is not a reel's (a day at 30 fps is 2.6 million rows of
-#: about 20 bytes: 50 MB).
-MAX_LABELS_BYTES = 64 * 1024 * 1024
+#: A labels file larger than this is not a reel's: an hour recorded at 10 frames a second
+#: is 36,000 rows of about 15 bytes, half a megabyte.
+MAX_LABELS_BYTES = 8 * 1000 * 1000
+#: Skipped rows kept (and reported) one by one; past this only their number.
+MAX_SKIPPED_LISTED = 100
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,10 @@ class Reel:
 
     folder: Path
     frames: List[ReelFrame]
+    #: The first MAX_SKIPPED_LISTED rows left out, with why.
     skipped: List[Skipped] = field(default_factory=list)
+    #: How many rows were left out in all.
+    skipped_count: int = 0
 
 
 def open_reel(folder: Union[str, Path]) -> Reel:
@@ -87,15 +92,18 @@ def open_reel(folder: Union[str, Path]) -> Reel:
     present = {entry.name for entry in frames_dir.iterdir() if entry.is_file()}
     frames: Dict[str, ReelFrame] = {}
     skipped: List[Skipped] = []
+    count = 0
     for line, row in rows:
         name, text = (row + ["", ""])[:2]
         name, text = name.strip(), text.strip()
         reason = _row_problem(name, text, present, frames)
         if reason:
-            skipped.append(Skipped(line, name, reason))
+            count += 1
+            if len(skipped) < MAX_SKIPPED_LISTED:
+                skipped.append(Skipped(line, name, reason))
             continue
         frames[name] = ReelFrame(name, frames_dir / name, int(text), line)
-    return Reel(folder, sorted(frames.values(), key=lambda frame: frame.name), skipped)
+    return Reel(folder, sorted(frames.values(), key=lambda frame: frame.name), skipped, count)
 
 
 def _read_rows(path: Path) -> List[tuple]:
@@ -110,7 +118,7 @@ def _read_rows(path: Path) -> List[tuple]:
         raise ReelError(str(path), f"cannot read: {exc.strerror or exc}") from exc
     if size > MAX_LABELS_BYTES:
         raise ReelError(
-            str(path), f"{size / 1e6:.0f} MB is more than a reel's labels ({MAX_LABELS_BYTES / 1e6:.0f} MB)"
+            str(path), f"{size / 1e6:.1f} MB is more than a reel's labels ({MAX_LABELS_BYTES / 1e6:.0f} MB)"
         )
     try:
         text = path.read_text(encoding="utf-8-sig")

@@ -97,3 +97,17 @@ def test_an_unreadable_frame_is_skipped_and_the_rest_graded(reel_dir: Path) -> N
     assert entry.frame == "000-04.jpg" and entry.line == 6
     assert "line 6" in str(entry) and "unreadable image" in str(entry)
     assert grade(load_default_model(), sights).with_digit == 9
+
+
+def test_the_report_keeps_names_that_look_like_markup_out_of_the_html_parser(reel_dir: Path) -> None:
+    from exercise.reel_report import render
+
+    odd = reel_dir / "frames" / "<!--<script>&.jpg"
+    (reel_dir / "frames" / "000-00.jpg").rename(odd)
+    labels = (reel_dir / "labels.csv").read_text().replace("000-00.jpg", odd.name)
+    (reel_dir / "labels.csv").write_text(labels)
+    sights, _ = look(open_reel(reel_dir).frames, workers=1, thumbnails=True)
+    page = render("<b>reel</b>", [grade(load_default_model(), sights, name="</script><b>")], [])
+    data = page.split('<script type="application/json" id="data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data and ">" not in data and "&" not in data
+    assert "<b>reel</b>" not in page and "&lt;b&gt;reel&lt;/b&gt;" in page

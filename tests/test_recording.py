@@ -123,3 +123,36 @@ def test_record_takes_keys_from_a_pipe_and_stops_at_q(tmp_path: Path) -> None:
     assert process.returncode == 0, err
     labels = [f.label for f in open_reel(tmp_path / "reel").frames]
     assert 4 in labels and labels[-1] == 4 and "(stopped)" in err
+
+
+def test_a_camera_that_cannot_open_leaves_no_folder_to_refuse_a_retry(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "exercise",
+        "record",
+        "--out",
+        str(tmp_path / "reel"),
+        "--seconds",
+        "0.5",
+    ]
+    failed = subprocess.run([*command, "--camera", "file:/no/such/video.mp4"], capture_output=True, text=True)
+    assert failed.returncode == 2 and "no such file" in failed.stderr
+    assert not (tmp_path / "reel").exists()
+    retried = subprocess.run(
+        [*command, "--camera", "demo"], input="", capture_output=True, text=True, timeout=60
+    )
+    assert retried.returncode == 0, retried.stderr
+
+
+@pytest.mark.parametrize(
+    "option", [["--max-mb", "nan"], ["--seconds", "nan"], ["--fps", "inf"], ["--label", "x"]]
+)
+def test_record_refuses_numbers_that_are_not_numbers(tmp_path: Path, option: List[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "exercise", "record", "--camera", "demo", "--out", str(tmp_path / "r"),
+         *option],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from exercise.exceptions import ReelError
-from exercise.reels import NO_DIGIT, open_reel
+from exercise.reels import MAX_LABELS_BYTES, MAX_SKIPPED_LISTED, NO_DIGIT, open_reel
 
 
 def make_reel(folder: Path, labels: str, frames=("a.jpg", "b.png", "c.jpg")) -> Path:
@@ -82,3 +82,18 @@ def test_a_reel_that_cannot_be_read_says_why(tmp_path: Path, setup: str, message
     with pytest.raises(ReelError, match=message) as caught:
         open_reel(folder)
     assert str(folder) in str(caught.value)
+
+
+def test_a_labels_file_too_large_for_a_reel_is_refused(tmp_path: Path) -> None:
+    make_reel(tmp_path, "frame,label\n")
+    with (tmp_path / "labels.csv").open("a") as labels:
+        labels.write("a.jpg,1,padding\n" * (MAX_LABELS_BYTES // 16 + 1))
+    with pytest.raises(ReelError, match="more than a reel's labels"):
+        open_reel(tmp_path)
+
+
+def test_only_the_first_skipped_rows_are_listed_but_all_are_counted(tmp_path: Path) -> None:
+    rows = "".join(f"missing{i}.jpg,1\n" for i in range(MAX_SKIPPED_LISTED + 50))
+    reel = open_reel(make_reel(tmp_path, "frame,label\na.jpg,2\n" + rows))
+    assert len(reel.frames) == 1
+    assert len(reel.skipped) == MAX_SKIPPED_LISTED and reel.skipped_count == MAX_SKIPPED_LISTED + 50

@@ -29,9 +29,12 @@ def run_reel(args: argparse.Namespace) -> int:
     names = _distinct_names([model.spec.name for model in models])
     reel = open_reel(args.reel)
     if not reel.frames:
-        raise ReelError(str(reel.folder), _nothing_to_grade(reel.skipped))
+        raise ReelError(str(reel.folder), _nothing_to_grade(reel.skipped, reel.skipped_count))
     for entry in reel.skipped:
         print(f"digit-classifier evaluate: skipped {entry}", file=sys.stderr)
+    if reel.skipped_count > len(reel.skipped):
+        more = reel.skipped_count - len(reel.skipped)
+        print(f"digit-classifier evaluate: skipped {more} more rows of labels.csv", file=sys.stderr)
     progress = ProgressLine(sys.stderr, unit="frames")
     started = time.perf_counter()
     sights, unreadable = look(
@@ -56,6 +59,7 @@ def run_reel(args: argparse.Namespace) -> int:
                     "reel": str(args.reel),
                     "models": [g.to_dict() for g in grades],
                     "skipped": [{"line": s.line, "frame": s.frame, "reason": s.reason} for s in skipped],
+                    "skipped_total": reel.skipped_count + len(unreadable),
                     "seconds": round(seconds, 3),
                 }
             )
@@ -72,10 +76,10 @@ def _distinct_names(names: List[str]) -> List[str]:
     return [name if names.count(name) == 1 else f"{name} #{index + 1}" for index, name in enumerate(names)]
 
 
-def _nothing_to_grade(skipped: List[Skipped]) -> str:
+def _nothing_to_grade(skipped: List[Skipped], count: int) -> str:
     if not skipped:
         return "labels.csv names no frame"
-    return f"none of its {len(skipped)} rows can be used; the first: {skipped[0]}"
+    return f"none of its {count} rows can be used; the first: {skipped[0]}"
 
 
 def _percent(value: Optional[float]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import sys
 import threading
 from typing import Any, Iterator, Optional, TextIO
@@ -68,15 +69,21 @@ def run(args: argparse.Namespace) -> int:
     label = label_for_key(args.label)
     if label is None:
         raise UsageError(f"--label must be a digit 0-9 or - for no digit, not {args.label!r}")
-    if args.seconds is not None and args.seconds <= 0:
-        raise UsageError(f"--seconds must be more than 0, not {args.seconds:g}")
-    if not 0 < args.fps <= 60:
+    if args.seconds is not None and not (math.isfinite(args.seconds) and args.seconds > 0):
+        raise UsageError(f"--seconds must be a number more than 0, not {args.seconds:g}")
+    if not (math.isfinite(args.fps) and 0 < args.fps <= 60):
         raise UsageError(f"--fps must be more than 0 and at most 60, not {args.fps:g}")
-    if args.max_mb <= 0:
-        raise UsageError(f"--max-mb must be more than 0, not {args.max_mb:g}")
-    with ReelWriter(args.out, max_bytes=int(args.max_mb * 1e6)) as writer:
-        camera = open_camera(args.camera)
-        camera.start()
+    if not (math.isfinite(args.max_mb) and args.max_mb > 0):
+        raise UsageError(f"--max-mb must be a number more than 0, not {args.max_mb:g}")
+    # The camera first: one that cannot open leaves no folder behind to refuse a retry.
+    camera = open_camera(args.camera)
+    camera.start()
+    try:
+        writer = ReelWriter(args.out, max_bytes=int(args.max_mb * 1e6))
+    except BaseException:
+        camera.stop()
+        raise
+    with writer:
         recorder = Recorder(camera, writer, args.fps, label)
         status = StatusLine(sys.stderr, args.max_mb)
         print(

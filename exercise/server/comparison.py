@@ -10,6 +10,7 @@ reader of its latest-frame buffer: the brain's loop never waits for it.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ from exercise.preprocess import preprocess, scale
 
 #: Frames compared a second: enough to follow a digit held up, a fraction of the brain's cost.
 READS_PER_SECOND = 5.0
+#: After a frame that could not be compared (logged), wait this long before the next.
+PAUSE_AFTER_FAILURE_S = 1.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,9 @@ class Comparison:
         self._on_compared = on_compared
         self._lock = threading.Lock()
         self._second: Optional[DigitModel] = None
-        self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+        #: The running thread and the event that stops it: one event per thread, so a
+        #: thread being stopped never runs on beside its successor.
+        self._running: Optional[Tuple[threading.Thread, threading.Event]] = None
 
     @property
     def second(self) -> Optional[DigitModel]:
@@ -85,36 +91,49 @@ class Comparison:
 
     def set_second(self, model: Optional[DigitModel]) -> None:
         """Compare with ``model`` from now on; None ends the comparison."""
-        with self._lock:
-            self._second = model
-            running = self._thread is not None and self._thread.is_alive()
-            if model is not None and not running:
-                self._stop.clear()
-                self._thread = threading.Thread(target=self._run, name="comparison", daemon=True)
-                self._thread.start()
         if model is None:
             self.close()
+            return
+        with self._lock:
+            self._second = model
+            if self._running is None:
+                stop = threading.Event()
+                thread = threading.Thread(target=self._run, args=(stop,), name="comparison", daemon=True)
+                self._running = (thread, stop)
+                thread.start()
 
     def close(self) -> None:
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(5.0)
-        self._thread = None
+        """Put the second model away and end the thread."""
+        with self._lock:
+            self._second = None
+            running, self._running = self._running, None
+        if running is not None:
+            thread, stop = running
+            stop.set()
+            if thread is not threading.current_thread():
+                thread.join(5.0)
 
-    def _run(self) -> None:
-        seq = 0
+    def _run(self, stop: threading.Event) -> None:
         period = 1.0 / READS_PER_SECOND
-        while not self._stop.is_set():
+        camera: Optional[CameraSource] = None
+        seq = 0
+        while not stop.is_set():
             started = time.monotonic()
             second = self.second
             if second is None:
                 return
-            camera = self._camera()
+            if self._camera() is not camera:
+                camera, seq = self._camera(), 0  # a new camera counts its frames from 1
+            assert camera is not None
             frame = camera.wait_newer(seq, timeout=0.5)
             if frame is None:
                 continue
             seq = frame.seq
-            readings = read_both(frame.image, [self._model_in_use(), second])
+            try:
+                readings = read_both(frame.image, [self._model_in_use(), second])
+            except Exception:  # a model failing on one frame must not end the comparison unseen
+                log.exception("comparing the two models failed on frame %d", frame.seq)
+                stop.wait(PAUSE_AFTER_FAILURE_S)
+                continue
             self._on_compared(Compared(frame.seq, camera.label_of(frame.seq), tuple(readings)))
-            self._stop.wait(max(0.0, period - (time.monotonic() - started)))
+            stop.wait(max(0.0, period - (time.monotonic() - started)))

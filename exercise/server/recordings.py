@@ -23,6 +23,9 @@ from exercise.reels import NO_DIGIT
 REELS_DIR = "reels"
 #: Status reports a second while recording.
 STATUS_PER_SECOND = 4.0
+#: Stop waits this long for the last frame to be written (a stalled disk must not hold
+#: the server); the recording's thread finishes on its own after that.
+STOP_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class RecordingStatus:
     #: The label in force, 0-9 or -1 for no digit.
     label: int
     seconds: float
-    #: Why the last recording ended ("stopped", "disk full: ...", "camera changed"), "" while one runs.
+    #: Why the last recording ended (see docs/protocol.md, ``recording``), "" while one runs.
     ended: str
 
     def to_dict(self) -> Dict[str, Any]:
@@ -95,8 +98,8 @@ class Recordings:
             self._status = self._make_status(recorder, active=True)
             thread = threading.Thread(target=self._record, args=(recorder,), name="recording", daemon=True)
             self._thread = thread
+            thread.start()
             status = self._status
-        thread.start()
         self._on_status(status)
         return status
 
@@ -118,7 +121,7 @@ class Recordings:
         if recorder is None or thread is None:
             return
         recorder.stop(reason)
-        thread.join()
+        thread.join(STOP_WAIT_S)
 
     # -- the recording's thread ---------------------------------------------------------
 

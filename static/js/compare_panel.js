@@ -52,7 +52,7 @@ export class ComparePanel {
 
   /** The counts start again (another camera, another model). */
   reset() {
-    this.tallies = new Map(); // model name -> {judged, right}
+    this.tallies = []; // per reading's place (the model in use first): {judged, right}
     this.compared = 0;
     this.agreed = 0;
     this.rows.replaceChildren();
@@ -68,7 +68,7 @@ export class ComparePanel {
     const digits = msg.readings.map((r) => r.digit ?? null);
     if (digits.every((d) => d === digits[0])) this.agreed += 1;
     this.rows.replaceChildren(
-      ...msg.readings.map((reading) => {
+      ...msg.readings.map((reading, place) => {
         const row = document.createElement("div");
         row.className = "compare-row";
         const name = document.createElement("span");
@@ -82,11 +82,12 @@ export class ComparePanel {
         const score = document.createElement("span");
         score.className = "compare-score";
         if (labelled) {
-          const tally = this.tallies.get(reading.model) || { judged: 0, right: 0 };
+          // By place, not by name: two uploads may both be called model.onnx.
+          const tally = this.tallies[place] || { judged: 0, right: 0 };
           const right = (reading.digit ?? null) === wanted;
           tally.judged += 1;
           tally.right += right ? 1 : 0;
-          this.tallies.set(reading.model, tally);
+          this.tallies[place] = tally;
           row.dataset.right = String(right);
           score.textContent = `${right ? "✓" : "✗"} ${tally.right} of ${tally.judged} (${Math.round((100 * tally.right) / tally.judged)}%)`;
         }

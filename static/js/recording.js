@@ -6,6 +6,8 @@ const KEY_LABELS = { "-": -1 };
 for (let d = 0; d <= 9; d += 1) KEY_LABELS[String(d)] = d;
 
 const megabytes = (bytes) => (bytes / 1e6).toFixed(1);
+/** A path as one shell word (quoted when it holds anything but plain characters). */
+const shellWord = (path) => (/^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`);
 const labelText = (label) => (label === -1 ? "none" : String(label));
 
 /** Typing in the editor or a text field is not labelling. */
@@ -53,7 +55,7 @@ export class RecordPanel {
       const why = msg.ended && msg.ended !== "stopped" ? ` (${msg.ended})` : "";
       this.info.textContent =
         `Reel saved${why}: ${size} in ${msg.folder}. Grade models on it: ` +
-        `digit-classifier evaluate --reel ${msg.folder} --report report.html`;
+        `digit-classifier evaluate --reel ${shellWord(msg.folder)} --report report.html`;
     }
     this.info.hidden = !msg.folder;
   }

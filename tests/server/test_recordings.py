@@ -134,7 +134,7 @@ def test_a_bad_second_model_is_refused_and_delete_ends_the_comparison(server: Ru
         assert status == 200
         receive_until(ws, of_type("second_model", spec=None))
     time.sleep(0.5)
-    assert server.exercise.comparison.second is None and server.exercise.comparison._thread is None
+    assert server.exercise.comparison.second is None and server.exercise.comparison._running is None
 
 
 def test_a_reel_plays_in_real_time_and_says_so(
