@@ -95,3 +95,16 @@ def test_run_marks_each_reading_against_the_label(
         assert max(set(answers), key=answers.count) == label
     right = sum(r["digit"] == r["label"] for r in digits)
     assert right >= 0.7 * len(digits)
+
+
+def test_a_frame_that_cannot_be_decoded_is_passed_over_and_the_labels_stay_right(tmp_path: Path) -> None:
+    (tmp_path / "frames").mkdir()
+    for name, level in (("a.png", 50), ("c.png", 150)):
+        cv2.imwrite(str(tmp_path / "frames" / name), np.full((16, 16, 3), level, np.uint8))
+    (tmp_path / "frames" / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n cut short")
+    (tmp_path / "labels.csv").write_text("frame,label\na.png,3\nb.png,7\nc.png,-1\n")
+    with open_camera(f"reel:{tmp_path}", fps=100) as camera:
+        frames = collect(camera, 8)
+        labels = {int(frame.image[8, 8, 0]): camera.label_of(frame.seq) for frame in frames}
+        assert labels == {50: 3, 150: -1}
+        assert camera.status.state.value == "streaming" and "b.png" in camera.status.message
