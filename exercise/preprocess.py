@@ -75,6 +75,8 @@ MIN_INK_CONTRAST = 8
 THIN_LINE_KERNEL = np.ones((2, 2), np.uint8)
 #: The opening is used only when it keeps at least this share of the ink.
 MIN_THICK_SHARE = 0.3
+#: ...and only when a thin line from the box's edge reaches this fraction of its longer side.
+THIN_LINE_REACH = 0.15
 #: A piece of ink smaller than this fraction of the largest piece in the box is dirt.
 MIN_PIECE_FRACTION = 0.04
 #: ...and a piece whose centre is outside the detector's box belongs to the digit when
@@ -329,11 +331,25 @@ def measure_ink(grey: np.ndarray, box: Box) -> Optional[InkBlob]:
 
 
 def without_thin_lines(mask: np.ndarray) -> np.ndarray:
-    """The ink ``mask`` (uint8, 0/1) without lines one pixel wide: a paper's rulings and
-    grid, which a pen's strokes outweigh, unless the digit itself is drawn that thin (the
-    opening would take more than 1 - MIN_THICK_SHARE of the ink)."""
+    """The ink ``mask`` (uint8, 0/1) without its lines one pixel wide, when it holds a
+    paper's rulings or grid: thin lines that run in from the edge of the box, where a pen's
+    strokes are wider.
+
+    Left alone when no such line is there (a printed character's hairlines, the fine end of
+    a stroke stay inside the box), or when the thin lines are most of the ink (a digit drawn
+    that thin: the opening would leave less than MIN_THICK_SHARE of it).
+    """
     thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, THIN_LINE_KERNEL)
-    return thick if cv2.countNonZero(thick) >= MIN_THICK_SHARE * cv2.countNonZero(mask) else mask
+    if cv2.countNonZero(thick) < MIN_THICK_SHARE * cv2.countNonZero(mask):
+        return mask
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.subtract(mask, thick), connectivity=8)
+    left, top = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
+    width, height = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    # A ruling runs in from the edge of the box; a character's hairline stays inside it.
+    from_edge = (left == 0) | (top == 0) | (left + width == mask.shape[1]) | (top + height == mask.shape[0])
+    reach = np.maximum(width, height)
+    ruled = bool(np.any(from_edge & (reach >= THIN_LINE_REACH * max(mask.shape))))
+    return thick if ruled else mask
 
 
 def digit_pieces(mask: np.ndarray, box: Box) -> Optional[np.ndarray]:
