@@ -342,7 +342,10 @@ def without_thin_lines(mask: np.ndarray) -> np.ndarray:
     thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, THIN_LINE_KERNEL)
     if cv2.countNonZero(thick) < MIN_THICK_SHARE * cv2.countNonZero(mask):
         return mask
-    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.subtract(mask, thick), connectivity=8)
+    thin = cv2.subtract(mask, thick)
+    if not (thin[0].any() or thin[-1].any() or thin[:, 0].any() or thin[:, -1].any()):
+        return mask  # nothing thin runs in from the edge; and labelling is the dear part
+    _, _, stats, _ = cv2.connectedComponentsWithStats(thin, connectivity=8)
     left, top = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
     width, height = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
     # A ruling runs in from the edge of the box; a character's hairline stays inside it.
