@@ -125,6 +125,7 @@ def build_routes(exercise: Exercise) -> List[Route]:
         try:
             data, name = await read_upload(request, MAX_MODEL_BYTES)
             spec = await run_in_threadpool(exercise.set_model, data, name)
+            doctor = await run_in_threadpool(exercise.doctor)
         except BodyTooLarge as exc:
             return error_response(
                 413,
@@ -136,19 +137,20 @@ def build_routes(exercise: Exercise) -> List[Route]:
             return error_response(status, exc.code, f"{exc} (the model in use stays in use)")
         except ImageError as exc:  # malformed multipart
             return error_response(400, "model_format", str(exc))
-        return JSONResponse({"ok": True, "spec": spec})
+        return JSONResponse({"ok": True, "spec": spec, "doctor": doctor})
 
     async def post_second_model(request: Request) -> JSONResponse:
         try:
             data, name = await read_upload(request, MAX_MODEL_BYTES)
             spec = await run_in_threadpool(exercise.set_second_model, data, name)
+            doctor = await run_in_threadpool(exercise.doctor, True)
         except BodyTooLarge as exc:
             return error_response(413, "model_too_large", f"model over the {exc.limit // 1_000_000} MB limit")
         except ModelError as exc:
             return error_response(413 if exc.code == "model_too_large" else 400, exc.code, str(exc))
         except ImageError as exc:  # malformed multipart
             return error_response(400, "model_format", str(exc))
-        return JSONResponse({"ok": True, "spec": spec})
+        return JSONResponse({"ok": True, "spec": spec, "doctor": doctor})
 
     async def delete_second_model(request: Request) -> JSONResponse:
         await run_in_threadpool(exercise.clear_second_model)

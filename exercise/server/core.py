@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from exercise import __version__
 from exercise.brain.events import BrainEvent, BrainState
 from exercise.cameras import CameraSource, open_camera
+from exercise.doctor import diagnose
 from exercise.exceptions import CameraError, ModelError, StateError
 from exercise.model import DEFAULT_MODEL_PATH, DigitModel, load_default_model
 from exercise.model_guard import check_isolated, warm_up
@@ -280,6 +281,15 @@ class Exercise:
 
     def stop_recording(self) -> None:
         self.recordings.stop()
+
+    def doctor(self, second: bool = False) -> Dict[str, Any]:
+        """The model doctor's findings (:mod:`exercise.doctor`) on the model in use, or on
+        the second model: ``{"mnist_sample": ..., "advice": [...]}``, {} for no model."""
+        model = self.comparison.second if second else self._model
+        if model is None:
+            return {}
+        diagnosis = diagnose(model)
+        return {"mnist_sample": diagnosis.to_dict(), "advice": diagnosis.advice}
 
     def set_model(self, data: bytes, name: str) -> Dict[str, Any]:
         """Check an uploaded model and, only if it passes, make it the model in use.

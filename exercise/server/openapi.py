@@ -53,6 +53,33 @@ _MODEL_ANSWER = _json(
     "The model in use",
 )
 
+_UPLOAD_ANSWER = _json(
+    {
+        "type": "object",
+        "properties": {
+            "ok": {"type": "boolean"},
+            "spec": {"$ref": "#/components/schemas/ModelSpec"},
+            "doctor": {
+                "type": "object",
+                "description": "The model doctor: how it reads 100 bundled MNIST test digits as the "
+                "exercise feeds it, and one sentence of advice per thing to change (empty when none)",
+                "properties": {
+                    "mnist_sample": {
+                        "type": "object",
+                        "properties": {
+                            "read_right": {"type": "integer"},
+                            "of": {"type": "integer"},
+                            "scaling": {"type": "string"},
+                        },
+                    },
+                    "advice": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "The model now in use, and what the model doctor found",
+)
+
 OPENAPI: Dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {
@@ -92,7 +119,7 @@ OPENAPI: Dict[str, Any] = {
             "post": {
                 "summary": "Upload an ONNX model; it replaces the model in use only if it passes every check",
                 "requestBody": _UPLOAD_BODY,
-                "responses": {"200": _MODEL_ANSWER, "400": _ERROR, "413": _ERROR},
+                "responses": {"200": _UPLOAD_ANSWER, "400": _ERROR, "413": _ERROR},
             },
         },
         "/api/model/default": {
@@ -103,7 +130,7 @@ OPENAPI: Dict[str, Any] = {
                 "summary": "Upload a second ONNX model to read beside the model in use, live, on the same "
                 "frames (the websocket's comparison messages); checked as /api/model checks",
                 "requestBody": _UPLOAD_BODY,
-                "responses": {"200": _MODEL_ANSWER, "400": _ERROR, "413": _ERROR},
+                "responses": {"200": _UPLOAD_ANSWER, "400": _ERROR, "413": _ERROR},
             },
             "delete": {
                 "summary": "Put the second model away; the comparison ends",

@@ -29,6 +29,7 @@ export class ModelPanel {
     this.input = root.querySelector("input[type=file]");
     this.specEl = root.querySelector(".model-spec");
     this.errorEl = root.querySelector(".model-error");
+    this.doctorEl = root.querySelector(".model-doctor");
     this.statusEl = root.querySelector(".model-status");
     this.defaultButton = root.querySelector(".model-default");
 
@@ -58,6 +59,7 @@ export class ModelPanel {
     try {
       const answer = await this.api.uploadModel(file);
       this.showSpec(answer && answer.spec ? answer.spec : answer);
+      this.showDoctor(answer && answer.doctor);
       this.showError(null);
     } catch (err) {
       // The server's reasons already begin with the name the file was uploaded under.
@@ -73,6 +75,7 @@ export class ModelPanel {
     try {
       const answer = await this.api.useDefaultModel();
       if (answer) this.showSpec(answer.spec ? answer.spec : answer);
+      this.showDoctor(null);
       this.showError(null);
     } catch (err) {
       this.showError(err.message, err.code);
@@ -109,6 +112,27 @@ export class ModelPanel {
     }
     this.specEl.title = spec.sha256 ? `sha256 ${spec.sha256}` : "";
     this.defaultButton.disabled = Boolean(spec.default);
+  }
+
+  /** The model doctor's findings on the model just uploaded: how it reads 100 MNIST test
+   * digits, and each piece of advice (null hides it). */
+  showDoctor(doctor) {
+    const sample = doctor && doctor.mnist_sample;
+    this.doctorEl.hidden = !sample;
+    this.doctorEl.replaceChildren();
+    if (!sample) return;
+    const advice = Array.isArray(doctor.advice) ? doctor.advice : [];
+    const line = document.createElement("p");
+    line.className = "doctor-sample";
+    line.textContent = `Reads ${sample.read_right} of ${sample.of} MNIST test digits as the exercise feeds it (${sample.scaling}).`;
+    this.doctorEl.append(line);
+    for (const text of advice) {
+      const item = document.createElement("p");
+      item.className = "doctor-advice";
+      item.textContent = text;
+      this.doctorEl.append(item);
+    }
+    this.doctorEl.dataset.advice = String(advice.length);
   }
 
   /** A refused upload's message in red (null hides it). */
