@@ -29,6 +29,7 @@ import time
 import traceback
 from typing import Any, BinaryIO, Callable, Dict, List, Optional
 
+from exercise.brain.budget import BudgetMeter
 from exercise.brain.codecheck import TICK_NAME, BrainProgram, TickIterator, split_program
 from exercise.brain.events import BrainFailed, ConsoleStream, FrequencyMeasured
 from exercise.brain.family import adopt_orphans, kill_descendants
@@ -126,7 +127,11 @@ def control_loop(
 
 
 def run_program(
-    program: BrainProgram, namespace: Dict[str, Any], controls: Controls, channel: Channel
+    program: BrainProgram,
+    namespace: Dict[str, Any],
+    controls: Controls,
+    channel: Channel,
+    budget: Optional[BudgetMeter] = None,
 ) -> str:
     """Run setup, then the loop body at the controlled frequency, then what follows the loop.
 
@@ -140,16 +145,19 @@ def run_program(
     clock = time.monotonic
     pacer = Pacer(controls.hz, clock())
     meter = FrequencyMeter()
+    budget = budget or BudgetMeter()
     while True:
         if not controls.running.is_set():
             channel.send(Paused(controls.pause_number))
             controls.running.wait()
             pacer.reanchor(clock())
             meter.restart()
+            budget.restart()
         hz = controls.take_frequency_change()
         if hz is not None:
             pacer.set_frequency(hz, clock())
             meter.restart()
+            budget.restart()
         deadline = pacer.next_deadline()
         now = clock()
         if now < deadline:
@@ -159,9 +167,12 @@ def run_program(
         pacer.tick_started(now)
         measured = meter.tick(now)
         if measured is not None:
-            channel.send(FrequencyMeasured(measured, 1.0 / pacer.period))
+            times = budget.take(measured)
+            channel.send(FrequencyMeasured(measured, 1.0 / pacer.period, times.to_dict() if times else {}))
         tick.reset()
+        started = time.perf_counter()
         exec(program.body, namespace)
+        budget.loop_done(time.perf_counter() - started)
         if tick.broke:
             break
     if program.after is not None:
@@ -231,8 +242,9 @@ def _run(start: Start, control: BinaryIO, channel: Channel, outbox: Outbox, note
     models = ModelHolder(start.model, start.model_name)
     models.load_initial()
     slot = FrameSlot.attach(start.frames_fd, start.capacity)
-    hal = Hal(slot, controls.first_frame, models, note)
-    gui = Gui(outbox.gui, lambda: hal.last_frame)
+    budget = BudgetMeter()
+    hal = Hal(slot, controls.first_frame, models, note, budget)
+    gui = Gui(outbox.gui, lambda: hal.last_frame, budget)
     threading.Thread(
         target=control_loop, args=(control, controls, outbox, models, note), name="brain control", daemon=True
     ).start()
@@ -255,7 +267,7 @@ def _run(start: Start, control: BinaryIO, channel: Channel, outbox: Outbox, note
     adopt_orphans()  # what the code starts stays in our family, for Stop to find
     channel.send(Started())
     try:
-        reason = run_program(program, namespace, controls, channel)
+        reason = run_program(program, namespace, controls, channel, budget)
     except SystemExit as exc:
         if exc.code in (None, 0):
             _finish(channel, outbox, f"the code called sys.exit({'' if exc.code is None else 0})")

@@ -8,8 +8,8 @@ listener that lives in an event loop must hop over with ``loop.call_soon_threads
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import List, Optional, Tuple, Union
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -67,6 +67,9 @@ class FrequencyMeasured:
 
     measured_hz: float
     target_hz: float
+    #: Where the loops' time went (:class:`exercise.brain.budget.LoopTimes` as a dict);
+    #: empty when no loop ran in the window.
+    budget: Dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

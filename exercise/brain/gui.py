@@ -14,10 +14,12 @@ first: calling them every tick at 1000 Hz is fine, and the last call always arri
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from exercise.brain.budget import BudgetMeter, timed
 from exercise.brain.events import DigitShown, ImageShown, InputShown
 from exercise.brain.messages import GuiResult
 from exercise.limits import MAX_SHOWN_SIDE
@@ -32,9 +34,17 @@ MAX_SHOWN_PIXELS = MAX_SHOWN_SIDE * MAX_SHOWN_SIDE
 class Gui:
     """Turns GUI calls into messages for the runner."""
 
-    def __init__(self, send: Send, last_frame: Callable[[], Tuple[int, float]]) -> None:
-        self._send = send
+    def __init__(
+        self, send: Send, last_frame: Callable[[], Tuple[int, float]], budget: Optional[BudgetMeter] = None
+    ) -> None:
+        self._post = send
         self._last_frame = last_frame
+        self._budget = budget
+
+    def _send(self, result: GuiResult) -> None:
+        started = time.perf_counter()
+        self._post(result)
+        timed(self._budget, "gui", started)
 
     def showDigit(  # noqa: N802 - the exercises' API name
         self,

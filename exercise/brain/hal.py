@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from exercise.brain.budget import BudgetMeter, timed
 from exercise.brain.frames import FrameSlot
 from exercise.exceptions import ExerciseError
 
@@ -93,7 +94,9 @@ class Hal:
         first_frame: threading.Event,
         models: ModelHolder,
         note: Callable[[str], None],
+        budget: Optional[BudgetMeter] = None,
     ) -> None:
+        self._budget = budget
         self._slot = slot
         self._first_frame = first_frame
         self._models = models
@@ -104,6 +107,7 @@ class Hal:
 
     def getImage(self) -> np.ndarray:  # noqa: N802 - the exercises' API name
         """The newest camera frame (BGR uint8, a copy you may draw on). Waits for the first one."""
+        started = time.perf_counter()
         result = self._slot.read()
         if result is None:
             noted = False
@@ -118,6 +122,9 @@ class Hal:
                     time.sleep(0.001)
         image, seq, timestamp = result
         self.last_frame = (seq, timestamp)
+        timed(self._budget, "get_image", started)
+        if self._budget is not None:
+            self._budget.add("frame_age", max(0.0, time.time() - timestamp))
         return image
 
     def preprocess(self, image: np.ndarray) -> List[DigitCandidate]:
@@ -130,7 +137,10 @@ class Hal:
             scaling = self._models.get().spec.normalization
         except RuntimeError:
             scaling = Scaling.UNIT
-        return preprocess(np.asarray(image), scaling)
+        started = time.perf_counter()
+        candidates = preprocess(np.asarray(image), scaling)
+        timed(self._budget, "preprocess", started)
+        return candidates
 
     def predict(self, tensor: Any) -> np.ndarray:
         """10 probabilities (summing to 1) for a ``[1, 1, 28, 28]`` float32 tensor."""
@@ -140,6 +150,7 @@ class Hal:
         started = time.perf_counter()
         probabilities: np.ndarray = model.predict(np.asarray(tensor, dtype=np.float32))
         elapsed_ms = (time.perf_counter() - started) * 1000.0
+        timed(self._budget, "predict", started)
         # A smoothed figure: one slow call (a page fault, a context switch) should not jump.
         previous = self._latency_ms
         self._latency_ms = elapsed_ms if previous is None else 0.9 * previous + 0.1 * elapsed_ms

@@ -30,7 +30,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from exercise.brain import codecheck
 from exercise.brain.events import (
@@ -150,6 +150,7 @@ class BrainRunner:
         self._state_lock = threading.Lock()
         self._state = BrainState.STOPPED
         self._measured_hz = 0.0
+        self._budget: Dict[str, float] = {}
         #: Pauses asked for so far; the child names the one it stopped for.
         self._pauses = 0
         self._run: Optional[_Run] = None
@@ -169,6 +170,11 @@ class BrainRunner:
     @property
     def target_hz(self) -> float:
         return self._target_hz
+
+    @property
+    def budget(self) -> Dict[str, float]:
+        """Where the last second's loops went (LoopTimes as a dict); {} unless running."""
+        return dict(self._budget) if self._state is BrainState.RUNNING else {}
 
     @property
     def measured_hz(self) -> float:
@@ -235,8 +241,7 @@ class BrainRunner:
             self._stop_locked("")
 
     def pause(self) -> None:
-        """Pause between two ticks: PAUSING until the tick in progress returns, then PAUSED.
-        No-op unless running."""
+        """Pause between ticks: PAUSING until the tick in progress returns, then PAUSED."""
         with self._command_lock:
             run = self._run
             if run is None or self._state is not BrainState.RUNNING:
@@ -354,6 +359,7 @@ class BrainRunner:
                     if self._run is not run or self._state is not BrainState.RUNNING:
                         continue
                     self._measured_hz = report.measured_hz
+                    self._budget = report.budget
                 events.append(report)
             elif isinstance(report, Paused):
                 with self._state_lock:

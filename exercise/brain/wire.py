@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from exercise.brain.budget import LoopTimes
 from exercise.brain.events import (
     BrainFailed,
     ConsoleLine,
@@ -57,6 +58,9 @@ class WireError(Exception):
 
 
 # --- reports, child to runner -------------------------------------------------------------------
+
+#: The fields of a FrequencyMeasured's budget (LoopTimes).
+BUDGET_FIELDS = {field.name for field in dataclasses.fields(LoopTimes)}
 
 #: The type names on the wire.
 REPORT_TAGS: Dict[type, str] = {
@@ -176,6 +180,17 @@ def _float(value: Any) -> float:
     return float(value)
 
 
+def _budget(value: Any) -> Dict[str, float]:
+    """A LoopTimes dict with exactly its fields, or {}."""
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {value!r}")
+    if not value:
+        return {}
+    if set(value) != BUDGET_FIELDS:
+        raise TypeError(f"expected the fields {sorted(BUDGET_FIELDS)}, got {sorted(value)}")
+    return {name: _float(number) for name, number in value.items()}
+
+
 def _str(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"expected a string, got {value!r}")
@@ -216,7 +231,9 @@ _REPORT_DECODERS: Dict[str, Callable[[Header, Optional[np.ndarray]], Report]] = 
     "digit": _digit,
     "input": lambda f, a: InputShown(_image(a, (2,), (28, 28))),
     "image": lambda f, a: ImageShown(_image(a, (2, 3)), _int(f["frame_seq"]), _float(f["timestamp"])),
-    "freq": lambda f, _: FrequencyMeasured(_float(f["measured_hz"]), _float(f["target_hz"])),
+    "freq": lambda f, _: FrequencyMeasured(
+        _float(f["measured_hz"]), _float(f["target_hz"]), _budget(f["budget"])
+    ),
     "failed": _failed,
     "started": lambda f, _: Started(),
     "paused": lambda f, _: Paused(_int(f["number"])),
@@ -225,6 +242,9 @@ _REPORT_DECODERS: Dict[str, Callable[[Header, Optional[np.ndarray]], Report]] = 
 
 
 # --- commands, runner to child ------------------------------------------------------------------
+
+#: The fields of a FrequencyMeasured's budget (LoopTimes).
+BUDGET_FIELDS = {field.name for field in dataclasses.fields(LoopTimes)}
 
 #: The type names on the wire.
 COMMAND_TAGS: Dict[type, str] = {

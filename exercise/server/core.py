@@ -168,6 +168,10 @@ class Exercise:
         status = camera.status
         return CameraStatus(camera.spec, status.state.value, status.message, camera.is_live)
 
+    def brain_budget(self) -> Dict[str, float]:
+        """Where the brain's loops went over the last second; {} unless running."""
+        return self._runner.budget
+
     def _brain_status(self) -> BrainStatus:
         runner = self._runner
         return BrainStatus(self.brain_state.value, runner.target_hz, round(runner.measured_hz, 2))

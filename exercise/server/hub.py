@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from exercise import __version__, limits
+from exercise.brain.budget import LoopTimes, explain
 from exercise.brain.events import (
     BrainEvent,
     BrainFailed,
@@ -359,6 +360,8 @@ class Hub:
                 continue
             snapshot = self._snapshot()
             brain, gui = snapshot["brain"], snapshot["gui"]
+            budget = self.exercise.brain_budget()
+            times = LoopTimes.from_dict(budget) if budget else None
             self.broadcast(
                 m.frequency_message(
                     brain["measured_hz"],
@@ -366,6 +369,8 @@ class Hub:
                     gui["measured_fps"],
                     self.pump.target_fps,  # the idle rate while the brain is stopped
                     self._real_time_factor(),
+                    budget,
+                    explain(times, brain["measured_hz"], brain["target_hz"]),
                 )
             )
             camera = snapshot["camera"]

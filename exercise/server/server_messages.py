@@ -90,13 +90,23 @@ def _finite(value: float) -> float:
 
 
 def frequency_message(
-    brain_measured: float, brain_target: float, gui_measured: float, gui_target: float, rtf: float
+    brain_measured: float,
+    brain_target: float,
+    gui_measured: float,
+    gui_target: float,
+    rtf: float,
+    budget: Optional[Dict[str, float]] = None,
+    why: str = "",
 ) -> Dict[str, Any]:
+    """``budget``: where the brain's loops went (LoopTimes as a dict, None when stopped);
+    ``why``: the sentence explaining a rate below the target, "" when it is not."""
     return _message(
         ServerType.FREQUENCY,
         brain={"measured": round(_finite(brain_measured), 2), "target": _finite(brain_target)},
         gui={"measured": round(_finite(gui_measured), 2), "target": _finite(gui_target)},
         rtf=round(_finite(rtf), 3),
+        budget=budget or None,
+        why=why,
     )
 
 

@@ -4,6 +4,7 @@
 
 import { Api } from "./api.js";
 import { BrowserCamera } from "./browser_camera.js";
+import { BudgetView } from "./budget_view.js";
 import { CameraView, ModelInputView } from "./camera_view.js";
 import { DrawingPad } from "./canvas.js";
 import { Connection, Status } from "./connection.js";
@@ -61,6 +62,7 @@ class App {
     this.result = new DigitResult($("digit"), $("bars"));
     this.padResult = new DigitResult($("pad-digit"), $("pad-bars"));
     this.reelScore = new ReelScore($("reel-score"));
+    this.budgetView = new BudgetView($("budget"));
     this.recordPanel = new RecordPanel(this.connection, {
       button: $("record"),
       overlay: $("record-overlay"),
@@ -300,6 +302,7 @@ class App {
     // `frequency` can be a lower idle rate while nobody watches or the brain is stopped.
     if (msg.gui) $("gui-measured").textContent = fmt(msg.gui.measured);
     $("rtf").textContent = fmt(msg.rtf, 2);
+    this.budgetView.show(msg.budget || null, msg.why || "");
   }
 
   showCamera(camera) {
