@@ -144,6 +144,12 @@ class UsageError(ExerciseError):
     code = "usage"
 
 
+class NothingToExplain(ExerciseError):
+    """``explain_input`` before the brain showed a model input (``GUI.showInput``)."""
+
+    code = "no_input"
+
+
 class ReelError(ExerciseError):
     """A test reel (docs/reels.md) that cannot be read at all: no folder, no labels file,
     or a labels file without its header. Bad single rows are skipped, not raised."""

@@ -17,6 +17,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
+import numpy as np
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from exercise import __version__, limits
@@ -34,7 +35,8 @@ from exercise.brain.events import (
 )
 from exercise.cameras import CameraSource
 from exercise.cameras.browser import BrowserCamera
-from exercise.exceptions import ExerciseError
+from exercise.exceptions import ExerciseError, NothingToExplain
+from exercise.occlusion import occlusion_map
 from exercise.reels import NO_DIGIT
 from exercise.server import protocol as p
 from exercise.server import server_messages as m
@@ -74,6 +76,8 @@ class Hub:
         self._unsubscribe: List[Callable[[], None]] = []
         self._ticker: Optional[asyncio.Task[None]] = None
         self._last_camera: Optional[Dict[str, Any]] = None
+        #: The last 28x28 the brain showed (GUI.showInput), for explain_input.
+        self._last_input: Optional[np.ndarray] = None
         #: (camera, its newest frame's seq, when) at the last tick, for a file's playback rate.
         self._playback: Optional[Tuple[CameraSource, int, float]] = None
         # Calls waiting to run on the loop (see _hop): one loop wake-up takes them all.
@@ -237,6 +241,8 @@ class Hub:
             return m.pong_message(command.id)
         if command.type is kind.LIST_CAMERAS:
             return m.cameras_message(await self._blocking(ex.list_cameras))
+        if command.type is kind.EXPLAIN_INPUT:
+            return await self._blocking(self._explain_input)
         label = NO_DIGIT if command.label is None else command.label
         calls: Dict[p.ClientType, Callable[[], Any]] = {
             kind.PLAY: functools.partial(ex.play, command.code, client.id),
@@ -255,6 +261,17 @@ class Hub:
         }
         await self._blocking(calls[command.type])
         return None
+
+    def _explain_input(self) -> Dict[str, Any]:
+        """The occlusion map of the model in use on the last input the brain showed."""
+        image = self._last_input
+        if image is None:
+            raise NothingToExplain(
+                "no model input to explain yet: press Play; the brain must show what the model saw "
+                "(GUI.showInput, as the default code does)"
+            )
+        found = occlusion_map(self.exercise.model, image)
+        return m.input_explained_message(found.digit, found.probability, found.importance.tolist())
 
     async def _blocking(self, call: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(None, call)
@@ -309,6 +326,7 @@ class Hub:
             for client in self.clients.values():
                 client.offer_digit(text)
         elif isinstance(event, InputShown):
+            self._last_input = event.image
             payload = bytes(event.image.astype("uint8", copy=False).reshape(-1)[: p.INPUT_SIDE**2])
             for client in self.clients.values():
                 client.offer_input(payload)
@@ -318,6 +336,8 @@ class Hub:
             self._flush_console()
             self.broadcast(m.brain_error_message(event.message, event.line, event.traceback))
         elif isinstance(event, StateChanged):
+            if event.state is BrainState.STOPPED:
+                self._last_input = None  # the page clears it too: nothing stale to explain
             self._flush_console()
             self._broadcast_state()
         elif isinstance(event, FrequencyMeasured):

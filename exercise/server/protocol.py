@@ -59,6 +59,7 @@ class ClientType(str, enum.Enum):
     RECORD = "record"
     RECORD_LABEL = "record_label"
     RECORD_STOP = "record_stop"
+    EXPLAIN_INPUT = "explain_input"
     PING = "ping"
 
 
@@ -78,6 +79,7 @@ class ServerType(str, enum.Enum):
     RECORDING = "recording"
     SECOND_MODEL = "second_model"
     COMPARISON = "comparison"
+    INPUT_EXPLAINED = "input_explained"
     ACK = "ack"
     ERROR = "error"
     PONG = "pong"
@@ -157,6 +159,7 @@ _FIELDS: Dict[ClientType, Tuple[Dict[str, str], Dict[str, str]]] = {
     ClientType.RECORD: ({}, {"label": "label"}),
     ClientType.RECORD_LABEL: ({"label": "label"}, {}),
     ClientType.RECORD_STOP: ({}, {}),
+    ClientType.EXPLAIN_INPUT: ({}, {}),
     ClientType.PING: ({}, {}),
 }
 _ENVELOPE = {"v", "type", "id"}

@@ -76,6 +76,18 @@ def recording_message(status: Dict[str, Any]) -> Dict[str, Any]:
     return _message(ServerType.RECORDING, **status)
 
 
+def input_explained_message(
+    digit: int, probability: float, importance: Sequence[Sequence[float]]
+) -> Dict[str, Any]:
+    """``importance``: 28 rows of 28 values in 0..1, sent as whole percentages."""
+    return _message(
+        ServerType.INPUT_EXPLAINED,
+        digit=digit,
+        probability=round(_finite(probability), 4),
+        importance=[[int(round(100 * _finite(v))) for v in row] for row in importance],
+    )
+
+
 def second_model_message(spec: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     return _message(ServerType.SECOND_MODEL, spec=spec)
 

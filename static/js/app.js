@@ -11,6 +11,7 @@ import { Connection, Status } from "./connection.js";
 import { ConsolePanel } from "./console.js";
 import { ComparePanel } from "./compare_panel.js";
 import { CodeEditor } from "./editor.js";
+import { ExplainView } from "./explain_view.js";
 import { ModelPanel } from "./model_panel.js";
 import { pressable } from "./keys.js";
 import { FLAG_FROM_BRAIN, Kind, tokenFromLocation } from "./protocol.js";
@@ -63,6 +64,11 @@ class App {
     this.padResult = new DigitResult($("pad-digit"), $("pad-bars"));
     this.reelScore = new ReelScore($("reel-score"));
     this.budgetView = new BudgetView($("budget"));
+    this.explainView = new ExplainView(this.connection, {
+      button: $("why-toggle"),
+      overlay: $("why-canvas"),
+      caption: $("why-caption"),
+    });
     this.recordPanel = new RecordPanel(this.connection, {
       button: $("record"),
       overlay: $("record-overlay"),
@@ -198,6 +204,7 @@ class App {
       this.reelScore.add(msg);
     });
     c.on("recording", (msg) => this.recordPanel.show(msg));
+    c.on("input_explained", (msg) => this.explainView.show(msg));
     c.on("second_model", (msg) => this.comparePanel.showSecond(msg.spec));
     c.on("comparison", (msg) => this.comparePanel.show(msg));
     c.on("frequency", (msg) => this.showFrequency(msg));
@@ -340,6 +347,7 @@ class App {
   }
 
   onError(msg) {
+    if (this.explainView.onError(msg)) return;
     const type = this.saveIds.get(msg.id);
     if (type !== undefined) {
       this.saveIds.delete(msg.id);

@@ -3,7 +3,11 @@ and a sentence naming the slow part when the rate falls short."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
+
+from exercise.brain.runner import default_code
 
 from .conftest import ServerProcess
 from .test_page import open_page, play_brain, stop_brain, type_code
@@ -35,3 +39,28 @@ def test_a_slow_loop_is_explained_under_the_frequencies(page: Page, serve: Serve
     assert float(width.rstrip("%")) > 90
     stop_brain(page)
     expect(budget).to_be_hidden()
+
+
+def test_why_this_digit_draws_the_map_over_the_input(page: Page, serve: ServerProcess) -> None:
+    open_page(page, serve)
+    type_code(page, default_code())  # the template shows its input (GUI.showInput)
+    toggle = page.locator("#why-toggle")
+    toggle.click()
+    caption = page.locator("#why-caption")
+    expect(caption).to_contain_text("no model input to explain yet")
+    play_brain(page)
+    expect(caption).to_contain_text(re.compile(r"why \d \(\d+%\)"))
+    expect(page.locator("#why-canvas")).to_be_visible()
+    painted = page.evaluate(
+        """() => {
+            const canvas = document.querySelector('#why-canvas');
+            const data = canvas.getContext('2d').getImageData(0, 0, 28, 28).data;
+            let n = 0;
+            for (let i = 3; i < data.length; i += 4) n += data[i] > 0;
+            return n;
+        }"""
+    )
+    assert painted > 10
+    toggle.click()
+    expect(page.locator("#why-canvas")).to_be_hidden()
+    stop_brain(page)

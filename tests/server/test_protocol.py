@@ -159,6 +159,7 @@ def test_server_messages_are_versioned_json():
         m.cameras_message([{"spec": "demo", "label": "Demo"}]),
         m.recording_message(IDLE.to_dict()),
         m.second_model_message(None),
+        m.input_explained_message(7, 0.99, [[0.5] * 28] * 28),
         m.comparison_message(3, None, [{"model": "m", "digit": None, "probabilities": None}]),
         m.ack_message(1),
         m.pong_message(),

@@ -62,6 +62,7 @@ SAMPLES: Dict[str, Callable[[], Dict[str, Any]]] = {
     "pong": lambda: m.pong_message(1),
     "recording": lambda: m.recording_message(IDLE.to_dict()),
     "second_model": lambda: m.second_model_message({"name": "b.onnx"}),
+    "input_explained": lambda: m.input_explained_message(7, 0.99, [[0.0] * 28] * 28),
     "comparison": lambda: m.comparison_message(3, 7, [{"model": "a", "digit": 7, "probabilities": None}]),
 }
 

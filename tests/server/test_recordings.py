@@ -147,3 +147,36 @@ def test_a_reel_plays_in_real_time_and_says_so(
         receive_until(ws, of_type("frequency"))  # the first tick only starts the count
         second, _ = receive_until(ws, of_type("frequency"))
     assert 0.8 <= second["rtf"] <= 1.2
+
+
+# --- why this digit? ---------------------------------------------------------------------------------
+
+
+def test_explain_input_answers_with_a_map_once_the_brain_shows_an_input(server: Running) -> None:
+    with server.connect() as ws:
+        receive_until(ws, of_type("hello"))
+        send(ws, type="explain_input", id="early")
+        error, _ = receive_until(ws, of_type("error", id="early"))
+        assert error["code"] == "no_input" and "GUI.showInput" in error["message"]
+        send(ws, type="play")
+        receive_until(ws, lambda m: isinstance(m, bytes) and m[0] == 3)  # a model input shown
+        send(ws, type="explain_input", id="why")
+        answer, _ = receive_until(ws, of_type("input_explained"))
+        receive_until(ws, of_type("ack", id="why"))
+        send(ws, type="stop")
+    assert 0 <= answer["digit"] <= 9 and 0 <= answer["probability"] <= 1
+    rows = answer["importance"]
+    assert len(rows) == 28 and all(len(row) == 28 for row in rows)
+    assert max(max(row) for row in rows) in (0, 100) and min(min(row) for row in rows) >= 0
+
+
+def test_after_stop_there_is_no_input_left_to_explain(server: Running) -> None:
+    with server.connect() as ws:
+        receive_until(ws, of_type("hello"))
+        send(ws, type="play")
+        receive_until(ws, lambda m: isinstance(m, bytes) and m[0] == 3)
+        send(ws, type="stop")
+        receive_until(ws, of_type("state", brain__state="stopped"))
+        send(ws, type="explain_input", id="late")
+        error, _ = receive_until(ws, of_type("error", id="late"))
+    assert error["code"] == "no_input"
