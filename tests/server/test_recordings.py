@@ -10,6 +10,7 @@ from typing import Callable, List
 
 import cv2
 import numpy as np
+import pytest
 
 from exercise.model import DigitModel
 from exercise.reels import NO_DIGIT, open_reel
@@ -17,6 +18,15 @@ from exercise.server.comparison import read_both
 from tests.conftest import build_digit_model, write_reel
 from tests.server.conftest import Running
 from tests.server.helpers import of_type, receive_until, send
+
+
+@pytest.fixture
+def reel_server(
+    start_server: Callable[..., Running], tmp_path: Path, mnist_test_digits: List[np.ndarray]
+) -> Running:
+    """A server whose camera is a reel of three digits and an empty frame, on the bundled model."""
+    write_reel(tmp_path / "reel", mnist_test_digits[:3], empty=1)
+    return start_server(camera=f"reel:{tmp_path / 'reel'}", model=None)
 
 
 def test_record_label_and_stop_make_a_reel_in_the_state_directory(server: Running) -> None:
@@ -64,11 +74,8 @@ def test_a_second_recording_is_refused_and_a_bad_label_is_a_protocol_error(serve
         assert ended["ended"] == "the camera changed"
 
 
-def test_a_reel_camera_labels_the_digits(
-    start_server: Callable[..., Running], tmp_path: Path, mnist_test_digits: List[np.ndarray]
-) -> None:
-    write_reel(tmp_path / "reel", mnist_test_digits[:3], empty=1)
-    server = start_server(camera=f"reel:{tmp_path / 'reel'}")
+def test_a_reel_camera_labels_the_digits(reel_server: Running, tmp_path: Path) -> None:
+    server = reel_server
     with server.connect() as ws:
         receive_until(ws, of_type("hello"))
         send(ws, type="play")
@@ -93,10 +100,9 @@ def test_other_cameras_send_no_label(server: Running) -> None:
 
 
 def test_a_second_model_is_read_beside_the_model_in_use_on_the_same_frames(
-    start_server: Callable[..., Running], tmp_path: Path, mnist_test_digits: List[np.ndarray]
+    reel_server: Running, tmp_path: Path
 ) -> None:
-    write_reel(tmp_path / "reel", mnist_test_digits[:3], empty=1)
-    server = start_server(camera=f"reel:{tmp_path / 'reel'}", model=None)
+    server = reel_server
     template = build_digit_model()
     with server.connect() as ws:
         receive_until(ws, of_type("hello"))
@@ -137,11 +143,8 @@ def test_a_bad_second_model_is_refused_and_delete_ends_the_comparison(server: Ru
     assert server.exercise.comparison.second is None and server.exercise.comparison._running is None
 
 
-def test_a_reel_plays_in_real_time_and_says_so(
-    start_server: Callable[..., Running], tmp_path: Path, mnist_test_digits: List[np.ndarray]
-) -> None:
-    write_reel(tmp_path / "reel", mnist_test_digits[:3], empty=1)
-    server = start_server(camera=f"reel:{tmp_path / 'reel'}")
+def test_a_reel_plays_in_real_time_and_says_so(reel_server: Running, tmp_path: Path) -> None:
+    server = reel_server
     with server.connect() as ws:
         receive_until(ws, of_type("hello"))
         receive_until(ws, of_type("frequency"))  # the first tick only starts the count
