@@ -28,9 +28,13 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class EvaluationReport:
-    """What :func:`evaluate` measured. ``confusion[true, predicted]`` counts images."""
+    """What :func:`evaluate` measured. ``confusion[true, predicted]`` counts images.
 
-    confusion: np.ndarray  # (10, 10) int64
+    A test reel's matrix (:mod:`exercise.grading`) has an eleventh column, the frames where
+    no digit was found: they count in a digit's total and never as read right.
+    """
+
+    confusion: np.ndarray  # (10, 10) int64, or (10, 11)
 
     @property
     def count(self) -> int:

@@ -24,13 +24,13 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 import cv2
 import numpy as np
 
+from exercise.evaluate import NUM_CLASSES, EvaluationReport
 from exercise.exceptions import ExerciseError
 from exercise.images import read_image
 from exercise.model import DigitModel
-from exercise.preprocess import preprocess, scale
+from exercise.preprocess import largest, preprocess
 from exercise.reels import NO_DIGIT, ReelFrame, Skipped
 
-NUM_CLASSES = 10
 #: The confusion matrix's last column: frames where no digit was found.
 NONE_COLUMN = NUM_CLASSES
 #: Frames handed to a worker at a time: enough to hide the hand-over, few enough to
@@ -92,9 +92,15 @@ class Grade:
         return len(self.sights) - self.with_digit
 
     @property
+    def report(self) -> EvaluationReport:
+        """The confusion matrix as ``evaluate --data`` reports it: its accuracy and per-digit
+        figures count a frame where no digit was found as read wrong."""
+        return EvaluationReport(confusion=self.confusion)
+
+    @property
     def accuracy(self) -> Optional[float]:
         """Share of the frames with a digit read right; None when the reel has none."""
-        return float(np.trace(self.confusion[:, :NUM_CLASSES])) / self.with_digit if self.with_digit else None
+        return self.report.accuracy if self.with_digit else None
 
     @property
     def false_digit_rate(self) -> Optional[float]:
@@ -108,9 +114,7 @@ class Grade:
     @property
     def per_class(self) -> List[Optional[float]]:
         """Per labelled digit 0-9: share read right, None when the reel never shows it."""
-        matrix = self.confusion
-        totals = matrix.sum(axis=1)
-        return [float(matrix[d, d] / totals[d]) if totals[d] else None for d in range(NUM_CLASSES)]
+        return self.report.per_class_accuracy
 
     def latency(self) -> Dict[str, float]:
         """Median and 95th percentile of the per-frame latency, in milliseconds."""
@@ -122,7 +126,7 @@ class Grade:
 
     def to_dict(self) -> Dict[str, Any]:
         """The JSON form ``evaluate --reel --json`` prints for each model."""
-        totals = self.confusion.sum(axis=1)
+        report = self.report
         return {
             "model": self.model,
             "frames": len(self.sights),
@@ -130,11 +134,8 @@ class Grade:
             "frames_without_digit": self.without_digit,
             "accuracy": self.accuracy,
             "false_digit_rate": self.false_digit_rate,
-            "per_class": [
-                {"digit": digit, "count": int(totals[digit]), "accuracy": accuracy}
-                for digit, accuracy in enumerate(self.per_class)
-            ],
-            "confusion": self.confusion.tolist(),
+            "per_class": report.to_dict()["per_class"],
+            "confusion": report.confusion.tolist(),
             "latency_ms": self.latency(),
         }
 
@@ -169,7 +170,6 @@ def look(
 
 def grade(model: DigitModel, sights: Sequence[Sight], name: Optional[str] = None) -> Grade:
     """``model``'s reading of every sight, one frame at a time as in the live loop."""
-    scaling = model.spec.normalization
     readings: List[Optional[int]] = []
     probabilities: List[Optional[Tuple[float, ...]]] = []
     latency: List[float] = []
@@ -180,7 +180,7 @@ def grade(model: DigitModel, sights: Sequence[Sight], name: Optional[str] = None
             latency.append(sight.seconds * 1000.0)
             continue
         started = time.perf_counter()
-        row = np.asarray(model.predict(scale(sight.image28, scaling)), np.float64).reshape(NUM_CLASSES)
+        row = model.predict_image28(sight.image28)
         latency.append((sight.seconds + time.perf_counter() - started) * 1000.0)
         readings.append(int(row.argmax()))
         probabilities.append(tuple(round(float(p), 4) for p in row))
@@ -227,15 +227,15 @@ def _look_at_chunk(chunk: List[ReelFrame], thumbnails: bool) -> Tuple[List[Sight
         started = time.perf_counter()
         candidates = preprocess(image)
         seconds = time.perf_counter() - started
-        largest = max(candidates, key=lambda c: c.box[2] * c.box[3]) if candidates else None
+        main = largest(candidates)
         box: Optional[Box] = None
-        if largest is not None:
-            x, y, w, h = largest.box
+        if main is not None:
+            x, y, w, h = main.box
             box = (int(x), int(y), int(w), int(h))
         sights.append(
             Sight(
                 frame=frame,
-                image28=largest.image28 if largest is not None else None,
+                image28=main.image28 if main is not None else None,
                 box=box,
                 seconds=seconds,
                 thumbnail=_thumbnail(image, box) if thumbnails else None,

@@ -207,6 +207,12 @@ class DigitModel:
         probabilities = _to_probabilities(scores, self._spec.output_kind)
         return probabilities[0] if batch.shape[0] == 1 else probabilities
 
+    def predict_image28(self, image28: np.ndarray) -> np.ndarray:
+        """The 10 probabilities (float64) for one 28x28 uint8 image, white digit on black,
+        scaled the way this model declares (``spec.normalization``)."""
+        tensor = scale_batch(np.asarray(image28, np.uint8).reshape(1, 28, 28), self._spec.normalization)
+        return np.asarray(self.predict(tensor), np.float64).reshape(NUM_CLASSES)
+
     def _scores(self, batch: np.ndarray) -> np.ndarray:
         """Raw outputs as float64 ``(N, 10)``."""
         if len(batch) == 0:

@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 
 from exercise.model import DigitModel
-from exercise.preprocess import scale, scale_batch
+from exercise.preprocess import scale_batch
 
 SIDE = 28
 #: The side of the covering square, in pixels of the 28x28 image: about a stroke's width.
@@ -38,7 +38,7 @@ def occlusion_map(model: DigitModel, image28: np.ndarray, digit: Optional[int] =
     (default: the digit it reads) comes from."""
     image = np.asarray(image28, np.uint8).reshape(SIDE, SIDE)
     scaling = model.spec.normalization
-    whole = np.asarray(model.predict(scale(image, scaling)), np.float64).reshape(-1)
+    whole = model.predict_image28(image)
     chosen = int(whole.argmax()) if digit is None else int(digit)
     corners = [(y, x) for y in range(0, SIDE - PATCH + 1, STRIDE) for x in range(0, SIDE - PATCH + 1, STRIDE)]
     covered = np.repeat(image[None], len(corners), axis=0)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, Optional, Protocol, Sequence, Tuple, TypeVar
 
 import cv2
 import numpy as np
@@ -572,6 +572,20 @@ def best_readings(candidates: List[Candidate], scores: List[float]) -> List[Cand
     the lower score goes; order kept."""
     kept = strongest_apart([c.box for c in candidates], scores)
     return [candidates[i] for i in sorted(kept)]
+
+
+class _Boxed(Protocol):
+    @property
+    def box(self) -> Tuple[int, int, int, int]: ...
+
+
+BoxedT = TypeVar("BoxedT", bound=_Boxed)
+
+
+def largest(found: Sequence[BoxedT]) -> Optional[BoxedT]:
+    """The largest of the digits found (by box area), the one a picture is of rather than a
+    smudge beside it; the leftmost of equal ones (``found`` is left to right); None if none."""
+    return max(found, key=lambda digit: digit.box[2] * digit.box[3]) if found else None
 
 
 def preprocess(frame: np.ndarray, scaling: Scaling = Scaling.UNIT) -> List[DigitCandidate]:

@@ -15,7 +15,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from exercise.model import DigitModel
-from exercise.preprocess import preprocess
+from exercise.preprocess import largest, preprocess
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,8 @@ class Reading:
 
     @property
     def main(self) -> Optional[DigitRead]:
-        """The largest digit: the one the picture is of, rather than a smudge beside it
-        (the leftmost of equal ones); None when no digit was found."""
-        if not self.digits:
-            return None
-        return max(self.digits, key=lambda d: d.box[2] * d.box[3])
+        """The largest digit (:func:`exercise.preprocess.largest`); None when none was found."""
+        return largest(self.digits)
 
 
 def read_digits(model: DigitModel, image: np.ndarray) -> Reading:

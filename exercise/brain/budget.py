@@ -19,12 +19,12 @@ from typing import Dict, Optional
 PARTS = ("get_image", "preprocess", "predict", "gui")
 #: Below this share of the target, the rate "falls short" and gets an explanation.
 SHORT_OF_TARGET = 0.95
-#: Part names as a sentence says them.
+#: The parts of a loop body (LoopTimes fields) as a sentence says them.
 _SPOKEN = {
-    "get_image": "HAL.getImage (waiting for a frame)",
-    "preprocess": "HAL.preprocess",
-    "predict": "HAL.predict",
-    "gui": "the GUI calls",
+    "get_image_ms": "HAL.getImage (waiting for a frame)",
+    "preprocess_ms": "HAL.preprocess",
+    "predict_ms": "HAL.predict",
+    "gui_ms": "the GUI calls",
     "other_ms": "the rest of your loop",
 }
 
@@ -60,18 +60,16 @@ class LoopTimes:
         return cls(**{field.name: float(values[field.name]) for field in fields(cls)})
 
 
-def explain(times: Optional[LoopTimes], measured_hz: float, target_hz: float) -> str:
-    """One sentence on why the rate is below the target, or "" when it is not."""
-    if times is None or target_hz <= 0 or measured_hz >= SHORT_OF_TARGET * target_hz:
+def explain(budget: Dict[str, float], measured_hz: float, target_hz: float) -> str:
+    """One sentence on why the rate is below the target, or "" when it is not.
+
+    ``budget`` is a FrequencyMeasured's (LoopTimes as a dict; {} when no loop ran).
+    """
+    if not budget or target_hz <= 0 or measured_hz >= SHORT_OF_TARGET * target_hz:
         return ""
+    times = LoopTimes.from_dict(budget)
     allowed_ms = 1000.0 / target_hz
-    parts = {
-        "get_image": times.get_image_ms,
-        "preprocess": times.preprocess_ms,
-        "predict": times.predict_ms,
-        "gui": times.gui_ms,
-        "other_ms": times.other_ms,
-    }
+    parts = {name: getattr(times, name) for name in _SPOKEN}
     largest = max(parts, key=lambda name: parts[name])
     if times.loop_ms > allowed_ms:
         return (
@@ -90,9 +88,10 @@ class BudgetMeter:
     def __init__(self) -> None:
         self._sums: Dict[str, float] = {}
         self._loops = 0
-        self._restart()
+        self.restart()
 
-    def _restart(self) -> None:
+    def restart(self) -> None:
+        """Forget the current window (after a pause or a change of frequency)."""
         self._sums = {name: 0.0 for name in (*PARTS, "frame_age", "loop")}
         self._loops = 0
 
@@ -108,7 +107,7 @@ class BudgetMeter:
     def take(self, measured_hz: float) -> Optional[LoopTimes]:
         """The mean per loop since the last take, and start again; None if no loop ran."""
         loops, sums = self._loops, self._sums
-        self._restart()
+        self.restart()
         if loops == 0 or measured_hz <= 0:
             return None
         mean = {name: 1000.0 * total / loops for name, total in sums.items()}
@@ -124,10 +123,6 @@ class BudgetMeter:
             other_ms=max(0.0, mean["loop"] - parts_ms),
             idle_ms=max(0.0, period_ms - mean["loop"]),
         )
-
-    def restart(self) -> None:
-        """Forget the current window (after a pause or a change of frequency)."""
-        self._restart()
 
 
 def timed(meter: Optional[BudgetMeter], part: str, started: float) -> None:

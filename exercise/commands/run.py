@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, TextIO
 
-from exercise.brain.budget import LoopTimes, explain
+from exercise.brain.budget import explain
 from exercise.brain.events import (
     BrainEvent,
     BrainFailed,
@@ -117,8 +117,7 @@ class TerminalView:
             self._show_digit(event)
         elif isinstance(event, FrequencyMeasured):
             text = f"[frequency] {event.measured_hz:.1f} Hz (target {event.target_hz:g} Hz)"
-            times = LoopTimes.from_dict(event.budget) if event.budget else None
-            why = explain(times, event.measured_hz, event.target_hz)
+            why = explain(event.budget, event.measured_hz, event.target_hz)
             if why:
                 text += f": {why}"
             print(text, file=self._err, flush=True)

@@ -20,7 +20,7 @@ import numpy as np
 
 from exercise.cameras import CameraSource
 from exercise.model import DigitModel
-from exercise.preprocess import preprocess, scale
+from exercise.preprocess import largest, preprocess
 
 #: Frames compared a second: enough to follow a digit held up, a fraction of the brain's cost.
 READS_PER_SECOND = 5.0
@@ -53,15 +53,12 @@ class Compared:
 
 def read_both(image: np.ndarray, models: List[DigitModel]) -> List[ModelReading]:
     """Each model's reading of the largest digit in ``image``, found once for all."""
-    candidates = preprocess(image)
-    if not candidates:
+    main = largest(preprocess(image))
+    if main is None:
         return [ModelReading(model.spec.name, None, None) for model in models]
-    largest = max(candidates, key=lambda c: c.box[2] * c.box[3])
     readings = []
     for model in models:
-        row = np.asarray(model.predict(scale(largest.image28, model.spec.normalization)), np.float64).reshape(
-            -1
-        )
+        row = model.predict_image28(main.image28)
         readings.append(ModelReading(model.spec.name, int(row.argmax()), [round(float(p), 4) for p in row]))
     return readings
 

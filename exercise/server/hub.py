@@ -21,7 +21,7 @@ import numpy as np
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from exercise import __version__, limits
-from exercise.brain.budget import LoopTimes, explain
+from exercise.brain.budget import explain
 from exercise.brain.events import (
     BrainEvent,
     BrainFailed,
@@ -381,7 +381,6 @@ class Hub:
             snapshot = self._snapshot()
             brain, gui = snapshot["brain"], snapshot["gui"]
             budget = self.exercise.brain_budget()
-            times = LoopTimes.from_dict(budget) if budget else None
             self.broadcast(
                 m.frequency_message(
                     brain["measured_hz"],
@@ -390,7 +389,7 @@ class Hub:
                     self.pump.target_fps,  # the idle rate while the brain is stopped
                     self._real_time_factor(),
                     budget,
-                    explain(times, brain["measured_hz"], brain["target_hz"]),
+                    explain(budget, brain["measured_hz"], brain["target_hz"]),
                 )
             )
             camera = snapshot["camera"]
