@@ -42,7 +42,8 @@ CONVENTIONS: Dict[str, Callable[[np.ndarray, Scaling], np.ndarray]] = {
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """What the doctor found; ``to_dict()`` is ``check --json``'s ``mnist_sample``."""
+    """What the doctor found; ``to_dict()`` is what ``check --json`` and the upload answers
+    carry: ``{"mnist_sample": {...}, "advice": [...]}``."""
 
     #: Sample digits read right with the declared scaling.
     read_right: int
@@ -54,7 +55,8 @@ class Diagnosis:
     advice: List[str] = field(default_factory=list)
 
     def to_dict(self) -> Dict[str, object]:
-        return {"read_right": self.read_right, "of": self.of, "scaling": self.scaling}
+        sample = {"read_right": self.read_right, "of": self.of, "scaling": self.scaling}
+        return {"mnist_sample": sample, "advice": list(self.advice)}
 
 
 def diagnose(model: DigitModel) -> Diagnosis:

@@ -60,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
                 {
                     "ok": True,
                     "spec": model.spec.to_dict(),
-                    "mnist_sample": diagnosis.to_dict(),
-                    "advice": diagnosis.advice,
+                    **diagnosis.to_dict(),
                 }
             )
         )

@@ -292,16 +292,14 @@ class Exercise:
         model = self.comparison.second if second else self._model
         if model is None:
             return {}
-        diagnosis = diagnose(model)
-        return {"mnist_sample": diagnosis.to_dict(), "advice": diagnosis.advice}
+        return diagnose(model).to_dict()
 
     def set_model(self, data: bytes, name: str) -> Dict[str, Any]:
         """Check an uploaded model and, only if it passes, make it the model in use.
 
         Returns its spec dict. Raises ModelError (the model in use is untouched).
         """
-        check_isolated(data, name)  # where a memory cap applies, before the server runs it
-        model = DigitModel.load(data, name=name)  # its size checked against MAX_MODEL_BYTES
+        model = _checked_upload(data, name)
         path = self.state.store_model(data, model.spec.sha256)
         spec = self._use_model(model, path)
         self.state.remember_model(SavedModel(path, model.spec.name))
@@ -314,8 +312,7 @@ class Exercise:
         Raises:
             ModelError: it was refused; a second model already loaded stays.
         """
-        check_isolated(data, name)
-        model = DigitModel.load(data, name=name)
+        model = _checked_upload(data, name)
         self.comparison.set_second(model)
         spec = model.spec.to_dict()
         self._changed(SecondModelChanged(spec))
@@ -370,6 +367,17 @@ class Exercise:
 
     def _changed(self, change: ExerciseChange) -> None:
         self._change_listeners.emit(change)
+
+
+def _checked_upload(data: bytes, name: str) -> DigitModel:
+    """An uploaded model, checked first in a capped child where one applies (a hostile
+    model must not take the server down), then loaded here, its size against MAX_MODEL_BYTES.
+
+    Raises:
+        ModelError: it was refused, with the reason.
+    """
+    check_isolated(data, name)
+    return DigitModel.load(data, name=name)
 
 
 def _restore_model(state: StateDir) -> Tuple[DigitModel, Path]:

@@ -74,12 +74,18 @@ class Recordings:
         self._thread: Optional[threading.Thread] = None
         self._started = 0.0
         self._last_report = 0.0
-        self._status = IDLE
+        #: How the last recording ended (IDLE before the first).
+        self._ended = IDLE
 
     @property
     def status(self) -> RecordingStatus:
+        """The recording running now, or how the last one ended."""
         with self._lock:
-            return self._status
+            return self._status_now()
+
+    def _status_now(self) -> RecordingStatus:
+        recorder = self._recorder
+        return self._ended if recorder is None else self._make_status(recorder, active=True)
 
     def start(self, camera: CameraSource, label: int = NO_DIGIT) -> RecordingStatus:
         """Record ``camera`` into a new reel, the first frames labelled ``label``.
@@ -89,17 +95,17 @@ class Recordings:
         """
         with self._lock:
             if self._recorder is not None:
-                raise ReelError(self._status.folder, "a recording is already running; stop it first")
+                running = str(self._recorder.writer.folder)
+                raise ReelError(running, "a recording is already running; stop it first")
             folder = self._new_folder()
             writer = ReelWriter(folder, max_bytes=self.max_bytes)
             recorder = Recorder(camera, writer, DEFAULT_FPS, label)
             self._recorder = recorder
             self._started = time.monotonic()
-            self._status = self._make_status(recorder, active=True)
             thread = threading.Thread(target=self._record, args=(recorder,), name="recording", daemon=True)
             self._thread = thread
             thread.start()
-            status = self._status
+            status = self._status_now()
         self._on_status(status)
         return status
 
@@ -110,8 +116,7 @@ class Recordings:
             if recorder is None:
                 return
             recorder.set_label(label)
-            self._status = self._make_status(recorder, active=True)
-            status = self._status
+            status = self._status_now()
         self._on_status(status)
 
     def stop(self, reason: str = "stopped") -> None:
@@ -133,20 +138,19 @@ class Recordings:
         finally:
             recorder.writer.close()
             with self._lock:
-                self._status = self._make_status(recorder, active=False)
+                self._ended = self._make_status(recorder, active=False)
                 self._recorder = None
                 self._thread = None
-                status = self._status
+                status = self._ended
             self._on_status(status)
 
     def _frame_kept(self, recorder: Recorder, elapsed: float) -> None:
         now = time.monotonic()
         with self._lock:
-            self._status = self._make_status(recorder, active=True)
             if now - self._last_report < 1.0 / STATUS_PER_SECOND:
                 return
             self._last_report = now
-            status = self._status
+            status = self._status_now()
         self._on_status(status)
 
     # -- helpers ------------------------------------------------------------------------
