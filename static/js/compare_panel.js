@@ -4,6 +4,7 @@
 // elsewhere the share of frames on which the two agree.
 
 import { pressable } from "./keys.js";
+import { uploadError } from "./model_panel.js";
 
 const word = (digit) => (digit === null || digit === undefined ? "none" : String(digit));
 
@@ -34,8 +35,7 @@ export class ComparePanel {
     try {
       await this.api.uploadSecondModel(file); // the `second_model` message updates every tab
     } catch (err) {
-      const named = String(err.message).startsWith(`${file.name}:`);
-      this.showError(named ? err.message : `${file.name}: ${err.message}`);
+      this.showError(uploadError(file, err));
     } finally {
       delete this.pick.dataset.busy;
     }

@@ -17,6 +17,13 @@ export function formatShape(shape) {
   return `[${shape.map((d) => (d === null || d === undefined ? "?" : String(d))).join(", ")}]`;
 }
 
+/** A refused upload's message, naming the file once: the server's reasons usually begin
+ * with the name it was uploaded under, a network failure does not. */
+export function uploadError(file, err) {
+  const message = String(err.message);
+  return message.startsWith(`${file.name}:`) ? message : `${file.name}: ${message}`;
+}
+
 export class ModelPanel {
   /**
    * `root` holds the panel's elements (see index.html: .model-drop, input[type=file],
@@ -62,9 +69,7 @@ export class ModelPanel {
       this.showDoctor(answer && answer.doctor);
       this.showError(null);
     } catch (err) {
-      // The server's reasons already begin with the name the file was uploaded under.
-      const named = String(err.message).startsWith(`${file.name}:`);
-      this.showError(named ? err.message : `${file.name}: ${err.message}`, err.code);
+      this.showError(uploadError(file, err), err.code);
     } finally {
       this.setBusy("");
     }
