@@ -116,6 +116,18 @@ class Grade:
         """Per labelled digit 0-9: share read right, None when the reel never shows it."""
         return self.report.per_class_accuracy
 
+    def misread(self) -> Tuple[List[np.ndarray], List[int]]:
+        """The 28x28 images of the frames with a digit that this model read wrong, and the
+        digits they show: hard examples to fine-tune on (exercise.examples)."""
+        images: List[np.ndarray] = []
+        labels: List[int] = []
+        for sight, reading in zip(self.sights, self.readings):
+            label = sight.frame.label
+            if label != NO_DIGIT and sight.image28 is not None and reading != label:
+                images.append(sight.image28)
+                labels.append(label)
+        return images, labels
+
     def latency(self) -> Dict[str, float]:
         """Median and 95th percentile of the per-frame latency, in milliseconds."""
         if not self.latency_ms:

@@ -61,6 +61,12 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
     return array.reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
 
+def idx_bytes(array: np.ndarray) -> bytes:
+    """``array`` as an unsigned-byte IDX file (what :func:`parse_idx` reads back)."""
+    header = struct.pack(f">BBBB{array.ndim}I", 0, 0, 0x08, array.ndim, *array.shape)
+    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+
+
 def read_idx(path: PathLike) -> np.ndarray:
     """Read one IDX file; a ``.gz`` suffix (or gzip magic) means gzipped."""
     path = Path(path)

@@ -79,6 +79,17 @@ class DigitAnswer:
     box: Optional[List[int]]  # x, y, width, height
 
 
+@dataclasses.dataclass(frozen=True)
+class SavedExamples:
+    """``/api/examples``: the student's saved examples (see exercise.examples), in order."""
+
+    folder: str
+    total: int
+    counts: List[int]  # per digit 0-9
+    labels: List[int]  # per example
+    pixels: str  # base64 of total x 784 grey bytes, 28x28 white digit on black, per example
+
+
 def to_json(payload: Any) -> Dict[str, Any]:
     """A payload as plain JSON values."""
     return dataclasses.asdict(payload)

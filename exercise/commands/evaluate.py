@@ -50,6 +50,13 @@ def add_parser(subparsers: Any) -> None:
         "--report", metavar="OUT.html", help="with --reel: write one self-contained HTML report to OUT.html"
     )
     parser.add_argument(
+        "--add-misread",
+        metavar="DIR",
+        help="with --reel: add the frames the (first) model read wrong to the example set in DIR, "
+        "labelled with the reel's digit, to fine-tune on (train --finetune MODEL --extra DIR); the "
+        "page's set is STATE_DIR/examples",
+    )
+    parser.add_argument(
         "--workers",
         type=_positive_int,
         metavar="N",
@@ -87,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
         return run_reel(args)
     if args.report is not None:
         raise UsageError("--report needs --reel (a report shows a reel's frames)")
+    if args.add_misread is not None:
+        raise UsageError("--add-misread needs --reel (it adds a reel's misread frames)")
     if args.model and len(args.model) > 1:
         raise UsageError("--data takes one --model; compare models on a reel (--reel)")
     predict_batch, scaling, name = _predictor(args.model[0] if args.model else None)

@@ -17,7 +17,8 @@ from typing import List, Optional, Sequence
 
 from exercise.commands._models import load_model
 from exercise.commands._progress import ProgressLine
-from exercise.exceptions import ReelError
+from exercise.examples import ExampleSet
+from exercise.exceptions import DatasetError, ReelError
 from exercise.files import write_atomically
 from exercise.grading import NUM_CLASSES, Grade, grade, look
 from exercise.reels import Skipped, open_reel
@@ -52,6 +53,17 @@ def run_reel(args: argparse.Namespace) -> int:
         from exercise.reel_report import render
 
         write_atomically(Path(args.report), render(str(args.reel), grades, skipped).encode("utf-8"), 0o644)
+    if args.add_misread is not None:
+        images, labels = grades[0].misread()
+        try:
+            _, total = ExampleSet(args.add_misread).extend(images, labels)
+        except ValueError as exc:  # the set would pass its limit
+            raise DatasetError(str(args.add_misread), str(exc)) from None
+        print(
+            f"digit-classifier evaluate: added {len(labels)} misread frames of {names[0]} to "
+            f"{args.add_misread} ({len(total)} examples now)",
+            file=sys.stderr,
+        )
     if args.json:
         print(
             json.dumps(

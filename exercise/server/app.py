@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket
 from exercise.server.access import AccessMiddleware
 from exercise.server.api import build_routes
 from exercise.server.core import Exercise
+from exercise.server.examples_api import build_example_routes
 from exercise.server.hub import Hub
 from exercise.server.security import AccessPolicy
 
@@ -65,7 +66,7 @@ def build_app(
             await hub.close()
             await asyncio.get_running_loop().run_in_executor(None, exercise.close)
 
-    routes: List[Any] = list(build_routes(exercise))
+    routes: List[Any] = list(build_routes(exercise)) + build_example_routes(exercise.examples)
     routes.append(WebSocketRoute("/ws", websocket_endpoint))
     folder = static_dir()
     if folder is not None:

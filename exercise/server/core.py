@@ -18,6 +18,7 @@ from exercise import __version__
 from exercise.brain.events import BrainEvent, BrainState
 from exercise.cameras import CameraSource, open_camera
 from exercise.doctor import diagnose
+from exercise.examples import EXAMPLES_DIR, ExampleSet
 from exercise.exceptions import CameraError, ModelError, StateError
 from exercise.model import DEFAULT_MODEL_PATH, DigitModel, load_default_model
 from exercise.model_guard import check_isolated, warm_up
@@ -64,6 +65,7 @@ class Exercise:
         self.recordings = Recordings(
             state.root / REELS_DIR, lambda status: self._changed(RecordingChanged(status))
         )
+        self.examples = ExampleSet(state.root / EXAMPLES_DIR)
         self._runner = BrainRunner(
             camera,
             model_path,

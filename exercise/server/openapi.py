@@ -10,7 +10,7 @@ from typing import Any, Dict
 
 from exercise import __version__
 from exercise.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
-from exercise.payloads import CameraStatus, DigitAnswer, Health, ModelInfo, json_schema
+from exercise.payloads import CameraStatus, DigitAnswer, Health, ModelInfo, SavedExamples, json_schema
 
 _ERROR = {
     "description": "An error the client can act on",
@@ -79,6 +79,8 @@ _UPLOAD_ANSWER = _json(
     },
     "The model now in use, and what the model doctor found",
 )
+
+_EXAMPLES = _json({"$ref": "#/components/schemas/SavedExamples"}, "All saved examples, after the change")
 
 OPENAPI: Dict[str, Any] = {
     "openapi": "3.0.3",
@@ -163,6 +165,45 @@ OPENAPI: Dict[str, Any] = {
                 },
             }
         },
+        "/api/examples": {
+            "get": {
+                "summary": "The examples saved with Save this digit (train --finetune MODEL --extra "
+                "STATE_DIR/examples trains on them)",
+                "responses": {"200": _EXAMPLES, "409": _ERROR},
+            },
+            "post": {
+                "summary": "Save one 28x28 model input with the label the student gives",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "label": {"type": "integer", "minimum": 0, "maximum": 9},
+                                    "pixels": {
+                                        "type": "string",
+                                        "format": "byte",
+                                        "description": "base64 of 784 grey bytes, white digit on black",
+                                    },
+                                },
+                                "required": ["label", "pixels"],
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": _EXAMPLES, "400": _ERROR, "409": _ERROR, "413": _ERROR},
+            },
+        },
+        "/api/examples/{index}": {
+            "delete": {
+                "summary": "Delete one saved example (numbered from 0, in the order of the list)",
+                "parameters": [
+                    {"name": "index", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {"200": _EXAMPLES, "404": _ERROR, "409": _ERROR},
+            }
+        },
         "/api/openapi.json": {
             "get": {"summary": "This description", "responses": {"200": _json({"type": "object"}, "OpenAPI")}}
         },
@@ -173,6 +214,7 @@ OPENAPI: Dict[str, Any] = {
             "DigitAnswer": json_schema(DigitAnswer),
             "Health": json_schema(Health),
             "CameraStatus": json_schema(CameraStatus),
+            "SavedExamples": json_schema(SavedExamples),
         }
     },
 }

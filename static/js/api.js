@@ -1,4 +1,5 @@
-// The REST API (docs/protocol.md): model upload, default model, reading a drawn digit.
+// The REST API (docs/protocol.md): model upload, default model, reading a drawn digit,
+// the student's saved examples.
 // Each call resolves to the parsed JSON body or rejects with an ApiError carrying the
 // server's {"error": {"code", "message"}}.
 
@@ -70,5 +71,20 @@ export class Api {
 
   cameras() {
     return this.request("GET", "/api/cameras");
+  }
+
+  /** The examples saved with "Save this digit": {folder, total, counts, labels, pixels}. */
+  examples() {
+    return this.request("GET", "/api/examples");
+  }
+
+  /** Saves 784 grey bytes (the model's 28x28 input) as an example of `label`; resolves to the set. */
+  saveExample(label, pixels) {
+    const body = JSON.stringify({ label, pixels: btoa(String.fromCharCode(...pixels)) });
+    return this.request("POST", "/api/examples", body, { "Content-Type": "application/json" });
+  }
+
+  deleteExample(index) {
+    return this.request("DELETE", `/api/examples/${index}`);
   }
 }

@@ -11,6 +11,7 @@ import { Connection, Status } from "./connection.js";
 import { ConsolePanel } from "./console.js";
 import { ComparePanel } from "./compare_panel.js";
 import { CodeEditor } from "./editor.js";
+import { ExamplesPanel } from "./examples_panel.js";
 import { ExplainView } from "./explain_view.js";
 import { ModelPanel } from "./model_panel.js";
 import { pressable } from "./keys.js";
@@ -75,6 +76,16 @@ class App {
       labelEl: $("record-label"),
       info: $("record-info"),
     });
+    this.lastDigit = null; // the last `digit` message: what "Save this digit" offers first
+    this.examplesPanel = new ExamplesPanel(
+      this.api,
+      () => ({
+        pixels: this.inputView.pixels,
+        digit: this.lastDigit ? this.lastDigit.digit : null,
+        label: this.lastDigit ? this.lastDigit.label : null,
+      }),
+      { saveButton: $("save-example"), chooser: $("save-chooser"), status: $("save-status"), card: $("examples-panel") },
+    );
     this.modelPanel = new ModelPanel($("model-panel"), this.api);
     this.comparePanel = new ComparePanel($("compare-panel"), $("compare-results"), this.api);
     this.pad = new DrawingPad($("pad"), () => this.readPad());
@@ -199,6 +210,7 @@ class App {
     c.on("state", (msg) => this.applyState(msg));
     c.on("code", (msg) => this.onCode(msg));
     c.on("digit", (msg) => {
+      this.lastDigit = msg;
       this.result.show(msg.digit, msg.probabilities);
       this.cameraView.setDigit(msg.digit, msg.box, msg.seq || 0);
       this.reelScore.add(msg);
@@ -295,6 +307,7 @@ class App {
       // A stopped brain reads nothing: its last digit must not look like a live reading.
       this.result.show(null, null);
       this.inputView.clear();
+      this.lastDigit = null;
       if (!quiet) this.cameraView.clearDigit();
     }
   }

@@ -152,6 +152,7 @@ export class ModelInputView {
     }
     this.ctx.putImageData(this.image, 0, 0);
     this.canvas.dataset.shown = "1";
+    this.pixels = Uint8Array.from(payload);
     return true;
   }
 
@@ -159,5 +160,6 @@ export class ModelInputView {
     this.ctx.fillStyle = "#000";
     this.ctx.fillRect(0, 0, 28, 28);
     delete this.canvas.dataset.shown;
+    this.pixels = null; // the 784 bytes shown, kept for "Save this digit"
   }
 }
