@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from exercise.cli import build_parser
-from exercise.model import DEFAULT_MODEL_PATH
+from exercise.examples import ExampleSet
+from exercise.idx import load_split
+from exercise.model import DEFAULT_MODEL_PATH, DigitModel
 from exercise.preprocess import preprocess
 from tests.conftest import write_reel
 
@@ -370,11 +372,33 @@ def test_evaluate_reel_prints_tables(tmp_path, reel_dir):
     assert "confusion (rows: digit held up; columns: digit read, then none)" in result.stdout
 
 
+def test_evaluate_reel_adds_the_misread_frames_to_an_example_set(tmp_path, mnist_test_digits):
+    reel = tmp_path / "reel"
+    held_up = write_reel(reel, mnist_test_digits[:4], empty=2)
+    # Label every digit one too high: the model, reading each right, misreads all four.
+    rows = (reel / "labels.csv").read_text().splitlines()
+    relabelled = [rows[0]] + [
+        f"{name},{(int(label) + 1) % 10 if int(label) >= 0 else -1}"
+        for name, label, _ in (row.split(",") for row in rows[1:])
+    ]
+    (reel / "labels.csv").write_text("\n".join(relabelled) + "\n")
+    examples = tmp_path / "examples"
+    ExampleSet(examples).add(np.zeros((28, 28), np.uint8), 0)  # one the student saved before
+    result = cli("evaluate", "--reel", reel, "--add-misread", examples, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"added 4 misread frames of default_model.onnx to {examples} (5 examples now)" in result.stderr
+    images, labels = load_split(examples, "train")
+    assert labels.tolist() == [0] + [(label + 1) % 10 for label in held_up if label >= 0]
+    model = DigitModel.load(DEFAULT_MODEL_PATH)
+    assert [int(model.predict_image28(image).argmax()) for image in images[1:]] == [0, 1, 2, 3]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--reel", "nowhere"], "no such folder"),
         (["--data", ".", "--report", "r.html"], "--report needs --reel"),
+        (["--data", ".", "--add-misread", "x"], "--add-misread needs --reel"),
         (["--data", ".", "--model", "a.onnx", "--model", "b.onnx"], "--data takes one --model"),
         (["--reel", "r", "--data", "d"], "not allowed with argument"),
     ],
