@@ -71,7 +71,7 @@ frontend:
 DATA ?=
 default-model: $(VENV)/.dev
 	$(BIN)/digit-classifier train $(if $(DATA),--data $(DATA)) --out runs/default --arch digitnet \
-		--epochs 15 --threads 1 --seed 1
+		--epochs 13 --threads 2 --seed 2
 	$(BIN)/digit-classifier export runs/default/best.pt -o exercise/assets/default_model.onnx
 
 # The digit detector (exercise/assets/digit_detector.onnx), exactly as docs/detector-card.md

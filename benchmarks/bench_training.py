@@ -5,8 +5,8 @@ Run by hand after training the runs (see docs/training.md), one core::
     .venv/bin/python -m benchmarks.bench_training RUN_DIR [RUN_DIR ...]
 
 For each ``digit-classifier train --out`` directory: the architecture, epochs trained,
-augmentation, parameters, test accuracy of best.pt (from run.json), wall and CPU seconds per
-epoch (from log.jsonl; CPU time is what compares on a busy shared machine), the exported
+augmentation, parameters, test accuracy of best.pt (from run.json), PyTorch threads, the
+training's wall time (its epochs), wall and CPU seconds per epoch (from log.jsonl; CPU time is what compares on a busy shared machine), the exported
 ONNX file's size, and onnxruntime's median latency for one image on one thread. Prints a
 Markdown table.
 """
@@ -57,6 +57,8 @@ def measure(run_dir: Path, scratch: Path) -> Dict[str, Any]:
         "augment": "yes" if run["args"]["augment"] else "no",
         "parameters": run["parameters"],
         "test_accuracy": run["test_accuracy"],
+        "threads": run["args"].get("threads", 1),
+        "wall_total": sum(row["seconds"] for row in log),
         "wall_per_epoch": statistics.mean(row["seconds"] for row in log),
         "cpu_per_epoch": statistics.mean(cpu) if cpu else float("nan"),
         "onnx_kb": onnx_path.stat().st_size / 1000.0,
@@ -66,14 +68,15 @@ def measure(run_dir: Path, scratch: Path) -> Dict[str, Any]:
 
 def format_table(rows: List[Dict[str, Any]]) -> str:
     lines = [
-        "| network | epochs | augmentation | parameters | test accuracy | s/epoch (wall) | s/epoch (CPU) "
-        "| ONNX size | latency, batch 1, 1 thread |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| network | epochs | augmentation | parameters | test accuracy | threads | training (wall) "
+        "| s/epoch (wall) | s/epoch (CPU) | ONNX size | latency, batch 1, 1 thread |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['arch']} | {r['epochs']} | {r['augment']} | {r['parameters']:,} | "
-            f"{100 * r['test_accuracy']:.2f}% | {r['wall_per_epoch']:.0f} | {r['cpu_per_epoch']:.0f} | "
+            f"{100 * r['test_accuracy']:.2f}% | {r['threads']} | {r['wall_total'] / 60:.1f} min | "
+            f"{r['wall_per_epoch']:.0f} | {r['cpu_per_epoch']:.0f} | "
             f"{r['onnx_kb']:.0f} kB | {r['latency_ms']:.3f} ms |"
         )
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from exercise.exceptions import UsageError
 from exercise.training.options import add_train_arguments
 
 
@@ -28,6 +29,12 @@ def run(args: argparse.Namespace) -> int:
     from exercise.commands._torch import require_torch
 
     require_torch("train")
+    if (args.finetune is None) != (args.extra is None):
+        raise UsageError("--finetune MODEL and --extra DIR go together")
+    if args.finetune is not None:
+        from exercise.training import finetune
+
+        return finetune.main(args)
     from exercise.training.train import main
 
     return main(args=args)

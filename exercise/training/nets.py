@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Callable, Dict
 
+import torch
 from torch import nn
 
 from exercise.training.options import ARCH_NAMES, DEFAULT_ARCH
@@ -131,3 +132,9 @@ def build(arch: str) -> nn.Module:
 def count_parameters(net: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in net.parameters() if p.requires_grad)
+
+
+def with_memory_format(net: nn.Module, memory_format: torch.memory_format) -> nn.Module:
+    """``net`` with its 4-D weights in ``memory_format``: ``torch.channels_last`` makes CPU
+    convolutions about a quarter faster (oneDNN's own layout); export wants the default."""
+    return net.to(memory_format=memory_format)  # type: ignore[call-overload]  # torch takes it; its stub omits it

@@ -19,6 +19,17 @@ DEFAULT_ARCH = "digitnet"
 #: Images held out of the training set to pick the best epoch and stop early.
 DEFAULT_VAL_SIZE = 5000
 SCALINGS: List[str] = ["unit", "mnist", "symmetric"]
+#: ``train``'s PyTorch threads: the machine's cores, at most 4 (beyond that a network this
+#: small gains little).
+DEFAULT_THREADS = max(1, min(os.cpu_count() or 1, 4))
+#: Where ``train`` writes when ``--out`` is not given.
+DEFAULT_OUT = "runs/digitnet"
+DEFAULT_FINETUNE_OUT = "runs/finetune"
+#: Fine-tuning: steps, the examples' share of each batch (so that a few hundred examples
+#: count against 55,000 MNIST digits) and a peak learning rate low enough to keep MNIST.
+FINETUNE_STEPS = 250
+FINETUNE_EXTRA_SHARE = 0.25
+FINETUNE_LR = 5e-4
 
 
 def default_cache_dir() -> Path:
@@ -57,10 +68,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument(
         "--out",
         metavar="DIR",
-        default="runs/digitnet",
-        help="where checkpoints, log and plots go (default: %(default)s)",
+        help="where checkpoints, log and plots go (default: runs/digitnet, or runs/finetune with --finetune)",
     )
-    parser.add_argument("--epochs", type=int, default=15, help="epochs to train (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=13, help="epochs to train (default: %(default)s)")
     parser.add_argument(
         "--batch-size", type=int, default=128, help="training batch size (default: %(default)s)"
     )
@@ -104,7 +114,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     )
     parser.add_argument("--subset", type=int, metavar="N", help="use only N training images (quick runs)")
     parser.add_argument("--device", default="cpu", help="cpu (default), or cuda when present")
-    add_threads_argument(parser, 1)
+    add_threads_argument(parser, DEFAULT_THREADS)
     parser.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
     parser.add_argument(
@@ -116,7 +126,45 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
         action="store_true",
         help="one batch of one epoch: checks data, network and output directory quickly",
     )
+    add_finetune_arguments(parser)
     return parser
+
+
+def add_finetune_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--finetune MODEL --extra DIR`` and what only fine-tuning uses."""
+    group = parser.add_argument_group(
+        "fine-tuning on your own examples",
+        "Start from a trained model instead of from scratch and train a few hundred steps on "
+        "MNIST plus the examples saved in the page (Save this digit); --out gets finetuned.pt "
+        "and a verified model.onnx to upload. Uses --data, --batch-size, --weight-decay, "
+        "--threads, --seed and --quiet; not --epochs or --lr.",
+    )
+    group.add_argument(
+        "--finetune",
+        metavar="MODEL",
+        help="a checkpoint of `train` (.pt) or an ONNX file it exported (the default model is one)",
+    )
+    group.add_argument(
+        "--extra",
+        metavar="DIR",
+        help="the examples: train-images-idx3-ubyte and train-labels-idx1-ubyte, as the page saves "
+        "them in STATE_DIR/examples",
+    )
+    group.add_argument(
+        "--steps", type=int, default=FINETUNE_STEPS, help="training steps (default: %(default)s)"
+    )
+    group.add_argument(
+        "--extra-share",
+        type=float,
+        default=FINETUNE_EXTRA_SHARE,
+        help="share of each batch drawn from the examples (default: %(default)s)",
+    )
+    group.add_argument(
+        "--finetune-lr",
+        type=float,
+        default=FINETUNE_LR,
+        help="peak learning rate while fine-tuning (default: %(default)s)",
+    )
 
 
 def add_gate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

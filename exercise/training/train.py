@@ -58,7 +58,7 @@ def train(
         batch = data.to_float(images)
         if augment is not None:
             batch = augment(batch, generator)
-        batch = data.normalize(batch, normalization).to(device)
+        batch = data.normalize(batch, normalization).to(device, memory_format=torch.channels_last)
         labels = labels.to(device)
         optimizer.zero_grad(set_to_none=True)
         logits = net(batch)
@@ -149,7 +149,7 @@ def main(argv: Optional[List[str]] = None, args: Optional[argparse.Namespace] = 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     device = _device(args.device)
-    out = Path(args.out)
+    out = Path(args.out or options.DEFAULT_OUT)
     out.mkdir(parents=True, exist_ok=True)
     data_dir = data.resolve_data_dir(args.data)
     splits = data.load_splits(data_dir, args.val_size, args.subset)
@@ -164,7 +164,7 @@ def main(argv: Optional[List[str]] = None, args: Optional[argparse.Namespace] = 
         collate_fn=data.collate_batch,
         drop_last=len(splits.train) > args.batch_size,
     )
-    net = nets.build(args.arch).to(device)
+    net = nets.with_memory_format(nets.build(args.arch).to(device), torch.channels_last)
     optimizer = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     epochs = 1 if args.dry_run else args.epochs
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
