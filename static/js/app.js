@@ -211,6 +211,7 @@ class App {
     c.on("code", (msg) => this.onCode(msg));
     c.on("digit", (msg) => {
       this.lastDigit = msg;
+      if (msg.digit === null || msg.digit === undefined) this.inputView.fade();
       this.result.show(msg.digit, msg.probabilities);
       this.cameraView.setDigit(msg.digit, msg.box, msg.seq || 0);
       this.reelScore.add(msg);

@@ -152,14 +152,21 @@ export class ModelInputView {
     }
     this.ctx.putImageData(this.image, 0, 0);
     this.canvas.dataset.shown = "1";
+    this.canvas.classList.remove("stale");
     this.pixels = Uint8Array.from(payload);
     return true;
+  }
+
+  /** The brain read no digit since this input: it stays, faded, not passed off as current. */
+  fade() {
+    if (this.canvas.dataset.shown) this.canvas.classList.add("stale");
   }
 
   clear() {
     this.ctx.fillStyle = "#000";
     this.ctx.fillRect(0, 0, 28, 28);
     delete this.canvas.dataset.shown;
+    this.canvas.classList.remove("stale");
     this.pixels = null; // the 784 bytes shown, kept for "Save this digit"
   }
 }

@@ -29,6 +29,13 @@ def test_save_this_digit_keeps_what_the_model_saw_with_the_right_label(
     type_code(page, TEMPLATE)
     play_brain(page)
     expect(page.locator("#digit")).to_have_text(re.compile(r"^[0-9]$"), timeout=30_000)
+    # When the brain reads no digit, the last input stays but faded: it is not the current one.
+    page.wait_for_function(
+        """() => document.querySelector('#input-canvas').classList.contains('stale')
+                 && document.querySelector('#digit').textContent === 'no digit'""",
+        timeout=30_000,
+    )
+    expect(page.locator("#input-canvas.stale")).to_have_count(0, timeout=30_000)
     page.locator("#save-example").click()
     chooser = page.locator("#save-chooser")
     expect(chooser).to_be_visible()
