@@ -6,9 +6,9 @@ Run by hand after training the runs (see docs/training.md), one core::
 
 For each ``digit-classifier train --out`` directory: the architecture, epochs trained,
 augmentation, parameters, test accuracy of best.pt (from run.json), PyTorch threads, the
-training's wall time (its epochs), wall and CPU seconds per epoch (from log.jsonl; CPU time is what compares on a busy shared machine), the exported
-ONNX file's size, and onnxruntime's median latency for one image on one thread. Prints a
-Markdown table.
+training's wall time (its epochs), wall and CPU seconds per epoch (from log.jsonl; CPU
+time is what compares on a busy shared machine), the exported ONNX file's size, and
+onnxruntime's median latency for one image on one thread. Prints a Markdown table.
 """
 
 from __future__ import annotations
