@@ -3,6 +3,7 @@ caught and the panel says what to change; the bundled model gets no advice."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -31,7 +32,8 @@ def test_an_upload_is_examined_and_a_polarity_problem_explained(
     healthy = tmp_path / "healthy.onnx"
     healthy.write_bytes(DEFAULT_MODEL_PATH.read_bytes())
     page.set_input_files("#model-file", str(healthy))
-    expect(doctor.locator(".doctor-sample")).to_contain_text("Reads 100 of 100")
+    # The issue's floor for the bundled model: at least 99 of the 100 bundled digits.
+    expect(doctor.locator(".doctor-sample")).to_contain_text(re.compile(r"Reads (99|100) of 100"))
     expect(doctor.locator(".doctor-advice")).to_have_count(0)
     page.screenshot(path=str(tmp_path / "doctor.png"))
 
