@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from exercise import examples
-from exercise.examples import IMAGES_FILE, LABELS_FILE, ExampleSet, counts_per_class
+from exercise.examples import IMAGES_FILE, LABELS_FILE, NEW_SUFFIX, ExampleMoved, ExampleSet, counts_per_class
 from exercise.exceptions import DatasetError
-from exercise.idx import load_split
+from exercise.idx import idx_bytes, load_split
 from exercise.model import DEFAULT_MODEL_PATH, DigitModel
 
 
@@ -125,3 +125,53 @@ def test_images_without_labels_are_reported(tmp_path):
     with pytest.raises(DatasetError, match="missing"):
         saved.add(np.zeros((28, 28), np.uint8), 5)
     assert (tmp_path / IMAGES_FILE).exists()
+
+
+def test_a_change_cut_between_its_two_renames_is_finished_on_the_next_read(tmp_path):
+    saved = ExampleSet(tmp_path)
+    saved.add(np.zeros((28, 28), np.uint8), 1)
+    # As if the process died after renaming the new images and before renaming the labels.
+    (tmp_path / IMAGES_FILE).write_bytes(idx_bytes(np.zeros((2, 28, 28), np.uint8)))
+    (tmp_path / (LABELS_FILE + NEW_SUFFIX)).write_bytes(idx_bytes(np.array([1, 7], np.uint8)))
+    images, labels = saved.load()
+    assert labels.tolist() == [1, 7] and len(images) == 2
+    assert not (tmp_path / (LABELS_FILE + NEW_SUFFIX)).exists()
+
+
+def test_a_change_cut_before_its_renames_leaves_the_old_set(tmp_path):
+    saved = ExampleSet(tmp_path)
+    saved.add(np.zeros((28, 28), np.uint8), 1)
+    (tmp_path / (IMAGES_FILE + NEW_SUFFIX)).write_bytes(idx_bytes(np.zeros((2, 28, 28), np.uint8)))
+    (tmp_path / (LABELS_FILE + NEW_SUFFIX)).write_bytes(b"\x00\x00\x08")  # cut while writing
+    assert saved.load()[1].tolist() == [1]
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([".lock", IMAGES_FILE, LABELS_FILE])
+
+
+def test_two_processes_adding_at_once_lose_nothing(tmp_path):
+    script = (
+        "import sys, numpy as np\n"
+        "from exercise.examples import ExampleSet\n"
+        "s = ExampleSet(sys.argv[1])\n"
+        "for _ in range(25): s.add(np.zeros((28, 28), np.uint8), int(sys.argv[2]))\n"
+    )
+    writers = [
+        subprocess.Popen([sys.executable, "-c", script, str(tmp_path), str(digit)]) for digit in (3, 8)
+    ]
+    assert [writer.wait(120) for writer in writers] == [0, 0]
+    assert counts_per_class(ExampleSet(tmp_path).load()[1]) == [0, 0, 0, 25, 0, 0, 0, 0, 25, 0]
+
+
+def test_deleting_names_the_digit_meant_and_refuses_another(tmp_path):
+    saved = ExampleSet(tmp_path)
+    saved.extend([np.zeros((28, 28), np.uint8)] * 3, [4, 5, 6])
+    with pytest.raises(ExampleMoved, match="example number 1 is a 5, not the 6 meant"):
+        saved.delete(1, label=6)
+    assert saved.load()[1].tolist() == [4, 5, 6]
+    assert saved.delete(1, label=5)[1].tolist() == [4, 6]
+
+
+def test_a_folder_of_gzipped_idx_files_is_not_taken_for_a_set(tmp_path, mnist_dir):
+    (tmp_path / (IMAGES_FILE + ".gz")).write_bytes((mnist_dir / (IMAGES_FILE + ".gz")).read_bytes()[:100])
+    with pytest.raises(DatasetError, match="gzipped IDX files"):
+        ExampleSet(tmp_path).add(np.zeros((28, 28), np.uint8), 1)
+    assert not (tmp_path / IMAGES_FILE).exists()

@@ -36,6 +36,9 @@ def run_reel(args: argparse.Namespace) -> int:
     if reel.skipped_count > len(reel.skipped):
         more = reel.skipped_count - len(reel.skipped)
         print(f"digit-classifier evaluate: skipped {more} more rows of labels.csv", file=sys.stderr)
+    examples = ExampleSet(args.add_misread) if args.add_misread is not None else None
+    if examples is not None:
+        examples.load()  # an unreadable set is said before the reel is graded, not after
     progress = ProgressLine(sys.stderr, unit="frames")
     started = time.perf_counter()
     sights, unreadable = look(
@@ -53,10 +56,10 @@ def run_reel(args: argparse.Namespace) -> int:
         from exercise.reel_report import render
 
         write_atomically(Path(args.report), render(str(args.reel), grades, skipped).encode("utf-8"), 0o644)
-    if args.add_misread is not None:
+    if examples is not None:
         images, labels = grades[0].misread()
         try:
-            _, total = ExampleSet(args.add_misread).extend(images, labels)
+            _, total = examples.extend(images, labels)
         except ValueError as exc:  # the set would pass its limit
             raise DatasetError(str(args.add_misread), str(exc)) from None
         print(

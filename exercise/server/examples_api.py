@@ -1,7 +1,9 @@
 """``/api/examples``: the page's "Save this digit", and the saved examples to look at and delete.
 
 The page sends the 28x28 input it shows (the bytes the server sent it), so what is saved
-is what the student saw and labelled, whatever the brain has read since. Every answer is
+is what the student saw and labelled, whatever the brain has read since. A delete names
+the example by its place and, to be sure it is still the one meant, its digit
+(``DELETE /api/examples/N?label=L``). Every answer is
 the whole set (:class:`exercise.payloads.SavedExamples`): a few hundred examples are a few
 hundred kilobytes.
 """
@@ -19,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from exercise.examples import SIDE, ExampleSet, counts_per_class
+from exercise.examples import SIDE, ExampleMoved, ExampleSet, counts_per_class
 from exercise.exceptions import DatasetError
 from exercise.payloads import SavedExamples, to_json
 from exercise.server.api import BodyTooLarge, error_response, read_limited
@@ -51,7 +53,7 @@ def parse_save(body: bytes) -> Tuple[np.ndarray, int]:
         raise ValueError(f"'label' must be a digit 0-9, got {label!r}")
     try:
         raw = base64.b64decode(pixels, validate=True) if isinstance(pixels, str) else b""
-    except binascii.Error:
+    except (binascii.Error, ValueError):  # ValueError: characters outside ASCII
         raw = b""
     if len(raw) != SIDE * SIDE:
         raise ValueError(f"'pixels' must be base64 of {SIDE * SIDE} grey bytes (a 28x28 model input)")
@@ -89,10 +91,15 @@ def build_example_routes(examples: ExampleSet) -> List[Route]:
 
     async def delete_example(request: Request) -> JSONResponse:
         index: Any = request.path_params["index"]
+        expected = request.query_params.get("label")
+        if expected is not None and not (expected.isdigit() and len(expected) == 1):
+            return error_response(400, "bad_example", f"'label' must be a digit 0-9, got {expected!r}")
         try:
-            return await answer(lambda: examples.delete(index))
+            return await answer(lambda: examples.delete(index, None if expected is None else int(expected)))
         except IndexError as exc:
             return error_response(404, "no_example", str(exc))
+        except ExampleMoved as exc:
+            return error_response(409, "examples_changed", str(exc))
 
     return [
         Route("/api/examples", list_examples, methods=["GET"]),

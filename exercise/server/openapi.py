@@ -199,9 +199,17 @@ OPENAPI: Dict[str, Any] = {
             "delete": {
                 "summary": "Delete one saved example (numbered from 0, in the order of the list)",
                 "parameters": [
-                    {"name": "index", "in": "path", "required": True, "schema": {"type": "integer"}}
+                    {"name": "index", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {
+                        "name": "label",
+                        "in": "query",
+                        "required": False,
+                        "description": "the digit the example at index is expected to be; 409 when it is not "
+                        "(the set changed meanwhile) and nothing is deleted",
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 9},
+                    },
                 ],
-                "responses": {"200": _EXAMPLES, "404": _ERROR, "409": _ERROR},
+                "responses": {"200": _EXAMPLES, "400": _ERROR, "404": _ERROR, "409": _ERROR},
             }
         },
         "/api/openapi.json": {

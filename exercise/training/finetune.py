@@ -71,7 +71,7 @@ def _load_onnx_weights(net: torch.nn.Module, model: onnx.ModelProto, source: str
     """Copy each Conv and Gemm node's weights into the network's layers, in order.
 
     The exporter folds each batch norm into the convolution before it, so the batch norms
-    become identities and stay frozen during fine-tuning.
+    become identities whose running statistics stay fixed during fine-tuning.
     """
     constants = {tensor.name: numpy_helper.to_array(tensor) for tensor in model.graph.initializer}
     found: List[Tuple[np.ndarray, np.ndarray]] = []
@@ -81,8 +81,9 @@ def _load_onnx_weights(net: torch.nn.Module, model: onnx.ModelProto, source: str
         weight, bias = constants.get(node.input[1]), constants.get(node.input[2])
         if weight is None or bias is None:
             continue
-        transposed = any(a.name == "transB" and a.i == 0 for a in node.attribute)
-        found.append((weight.T if node.op_type == "Gemm" and transposed else weight, bias))
+        # Gemm multiplies by B, or by B transposed when transB = 1 (torch's Linear layout).
+        as_linear = any(a.name == "transB" and a.i == 1 for a in node.attribute)
+        found.append((weight.T if node.op_type == "Gemm" and not as_linear else weight, bias))
     # Each layer with weights, and the batch norm after it (which takes the folded bias
     # when the layer has none of its own).
     layers: List[Tuple[Union[torch.nn.Conv2d, torch.nn.Linear], Optional[torch.nn.BatchNorm2d]]] = []
@@ -122,7 +123,8 @@ def accuracy(net: torch.nn.Module, images: np.ndarray, labels: np.ndarray, norma
 
 
 def _frozen_norms(net: torch.nn.Module) -> None:
-    """Training mode, batch norms excepted: their statistics stay MNIST's (or folded away)."""
+    """Training mode, except that the batch norms' running statistics stay MNIST's (or the
+    folded identity); their scale and shift train with the rest."""
     net.train()
     for module in net.modules():
         if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
@@ -163,6 +165,10 @@ def main(args: argparse.Namespace) -> int:
     """Fine-tune as the arguments say; returns the process exit status."""
     if args.steps < 1 or not 0.0 < args.extra_share < 1.0:
         raise UsageError("--steps must be at least 1, and --extra-share between 0 and 1 (not either)")
+    if args.device != "cpu":
+        raise UsageError("--finetune runs on the CPU (a few hundred steps): leave out --device")
+    if args.dry_run:
+        args.steps = 1  # the whole path, one step: checks model, examples and output quickly
     started = time.perf_counter()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -227,11 +233,11 @@ def _export(
     arch: str,
     normalization: str,
     path: Path,
-    test: Tuple[np.ndarray, np.ndarray],
+    test_set: Tuple[np.ndarray, np.ndarray],
     source: Path,
 ) -> bool:
     """Write ``net`` as ONNX (fine-tunable again: it names its architecture) and verify it."""
-    test_images, test_labels = test
+    test_images, test_labels = test_set
     net = nets.with_memory_format(net, torch.contiguous_format).eval()
     path.write_bytes(export.to_onnx_bytes(net, normalization, {"arch": arch, "finetuned_from": source.name}))
     images01 = test_images[:1000, None].astype(np.float32) / 255.0

@@ -84,7 +84,8 @@ export class Api {
     return this.request("POST", "/api/examples", body, { "Content-Type": "application/json" });
   }
 
-  deleteExample(index) {
-    return this.request("DELETE", `/api/examples/${index}`);
+  /** Deletes the `index`-th example, only if it is still an example of `label`. */
+  deleteExample(index, label) {
+    return this.request("DELETE", `/api/examples/${index}?label=${label}`);
   }
 }

@@ -81,6 +81,7 @@ class App {
       this.api,
       () => ({
         pixels: this.inputView.pixels,
+        stale: this.inputView.canvas.classList.contains("stale"),
         digit: this.lastDigit ? this.lastDigit.digit : null,
         label: this.lastDigit ? this.lastDigit.label : null,
       }),

@@ -7,8 +7,9 @@ const THUMB = 28;
 
 export class ExamplesPanel {
   /**
-   * `currentInput()` gives the 784 bytes of the input shown now (or null) and the digit the
-   * model read from it and the reel's label when known: {pixels, digit, label}.
+   * `currentInput()` gives the 784 bytes of the input shown now (or null), whether it is
+   * stale (the model has read no digit since), the digit the model read from it and the
+   * reel's label when known: {pixels, stale, digit, label}.
    */
   constructor(api, currentInput, { saveButton, chooser, status, card }) {
     this.api = api;
@@ -18,6 +19,7 @@ export class ExamplesPanel {
     this.status = status;
     this.card = card;
     this.held = null; // the input frozen when Save was pressed, while the student picks a label
+    this.busy = false; // a delete is on its way
     this.digitButtons = [];
     const digits = chooser.querySelector(".save-digits");
     for (let d = 0; d < 10; d += 1) {
@@ -51,6 +53,10 @@ export class ExamplesPanel {
     const now = this.currentInput();
     if (!now.pixels) {
       this.say("Nothing to save yet: press ▶ Play and hold a digit up to the camera.");
+      return;
+    }
+    if (now.stale) {
+      this.say("The model read no digit in the latest frame: hold the digit up again, then save.");
       return;
     }
     this.held = now;
@@ -100,12 +106,24 @@ export class ExamplesPanel {
   }
 
   async remove(index, label) {
+    if (this.busy) return; // one delete at a time: the places of the others move
+    this.busy = true;
+    this.grid.querySelectorAll(".example-delete").forEach((button) => (button.disabled = true));
+    const place = this.grid.children.length - 1 - index; // the grid shows the newest first
     try {
-      this.show(await this.api.deleteExample(index));
+      this.show(await this.api.deleteExample(index, label));
       this.say(`Deleted an example of ${label}.`);
     } catch (err) {
       this.showError(err.message);
+      await this.refresh();
+    } finally {
+      this.busy = false;
     }
+    // Keyboard users stay where they were: on the next example's delete, or on the card.
+    const buttons = this.grid.querySelectorAll(".example-delete");
+    const next = buttons[Math.min(place, buttons.length - 1)];
+    if (next) next.focus();
+    else this.card.focus();
   }
 
   showError(message) {
@@ -141,9 +159,14 @@ export class ExamplesPanel {
     const canvas = document.createElement("canvas");
     canvas.width = THUMB;
     canvas.height = THUMB;
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", `example ${index + 1}, saved as ${label}`);
     const ctx = canvas.getContext("2d");
     const image = ctx.createImageData(THUMB, THUMB);
-    pixels.forEach((g, i) => image.data.set([g, g, g, 255], 4 * i));
+    for (let i = 0; i < pixels.length; i += 1) {
+      image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = pixels[i];
+      image.data[4 * i + 3] = 255;
+    }
     ctx.putImageData(image, 0, 0);
     const caption = document.createElement("figcaption");
     caption.textContent = String(label);

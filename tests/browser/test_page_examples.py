@@ -28,15 +28,12 @@ def test_save_this_digit_keeps_what_the_model_saw_with_the_right_label(
 
     type_code(page, TEMPLATE)
     play_brain(page)
-    expect(page.locator("#digit")).to_have_text(re.compile(r"^[0-9]$"), timeout=30_000)
-    # When the brain reads no digit, the last input stays but faded: it is not the current one.
-    page.wait_for_function(
-        """() => document.querySelector('#input-canvas').classList.contains('stale')
-                 && document.querySelector('#digit').textContent === 'no digit'""",
-        timeout=30_000,
-    )
-    expect(page.locator("#input-canvas.stale")).to_have_count(0, timeout=30_000)
-    page.locator("#save-example").click()
+    # When the brain reads no digit, the last input stays but faded, and is not offered.
+    click_save_when(page, "stale")
+    expect(page.locator("#save-status")).to_contain_text("The model read no digit in the latest frame")
+    expect(page.locator("#save-chooser")).to_be_hidden()
+
+    click_save_when(page, "reading")
     chooser = page.locator("#save-chooser")
     expect(chooser).to_be_visible()
     held = page.evaluate("() => Array.from(window.exercise.examplesPanel.held.pixels)")
@@ -49,11 +46,11 @@ def test_save_this_digit_keeps_what_the_model_saw_with_the_right_label(
     expect(panel.locator(".examples-count").nth(label)).to_have_attribute("data-count", "1")
     expect(panel.locator(".example")).to_have_count(1)
 
-    page.locator("#save-example").click()
+    click_save_when(page, "reading")
     chooser.locator(".save-digit").nth(3).click()
     expect(panel.locator(".example")).to_have_count(2)
     expect(panel.locator(".examples-total")).to_have_text("2")
-    page.locator("#save-example").click()
+    click_save_when(page, "reading")
     expect(chooser).to_be_visible()
     page.keyboard.press("Escape")
     expect(chooser).to_be_hidden()
@@ -70,6 +67,26 @@ def test_save_this_digit_keeps_what_the_model_saw_with_the_right_label(
     page.keyboard.press("Enter")
     expect(panel.locator(".example")).to_have_count(1)
     expect(panel.locator(".example figcaption")).to_have_text(str(label))
-    page.locator(".example-delete").first.click()
+    expect(page.locator(".example-delete").first).to_be_focused()  # the keyboard stays in the grid
+    page.keyboard.press("Enter")
     expect(panel.locator(".example")).to_have_count(0)
     expect(panel.locator(".examples-empty")).to_be_visible()
+    expect(panel).to_be_focused()
+
+
+def click_save_when(page: Page, moment: str) -> None:
+    """Press Save this digit at the first moment the page shows a fresh reading ("reading")
+    or a faded input after a frame without a digit ("stale"), checked and clicked in one
+    step of the page's own event loop, so that no message can slip in between."""
+    page.wait_for_function(
+        """(moment) => {
+            const digit = document.querySelector('#digit').textContent;
+            const stale = document.querySelector('#input-canvas').classList.contains('stale');
+            const read = /^[0-9]$/.test(digit);
+            const ready = moment === 'stale' ? stale && digit === 'no digit' : read && !stale;
+            if (ready) document.querySelector('#save-example').click();
+            return ready;
+        }""",
+        arg=moment,
+        timeout=30_000,
+    )

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from exercise import examples as examples_module
 from exercise.examples import EXAMPLES_DIR, IMAGES_FILE
 from exercise.idx import load_split
 from tests.server.conftest import Running
@@ -56,6 +57,7 @@ def test_saved_examples_are_listed_deleted_and_kept_as_idx(server: Running) -> N
         ({"label": 3, "pixels": pixels(np.zeros((27, 28)))}, "784 grey bytes"),
         ({"label": 3, "pixels": "not base64!"}, "784 grey bytes"),
         ({"label": 3, "pixels": 12}, "784 grey bytes"),
+        ({"label": 3, "pixels": "ÄÖÜ"}, "784 grey bytes"),
     ],
 )
 def test_a_malformed_save_is_refused_and_says_why(server: Running, body: object, message: str) -> None:
@@ -65,7 +67,7 @@ def test_a_malformed_save_is_refused_and_says_why(server: Running, body: object,
     assert not server.exercise.examples.directory.exists()
 
 
-def test_an_oversized_save_is_refused_before_reading(server: Running) -> None:
+def test_an_oversized_save_is_refused(server: Running) -> None:
     status, answer = save(server, b"{" + b" " * 100_000 + b"}")
     assert status == 413 and answer["error"]["code"] == "too_large"
 
@@ -85,3 +87,22 @@ def test_an_unreadable_set_is_reported_and_left_for_the_student(server: Running)
     assert broken.read_bytes() == b"garbage"
     status, _, _ = server.request("GET", "/api/health")
     assert status == 200
+
+
+def test_a_delete_names_the_digit_meant_and_a_changed_set_refuses_it(server: Running) -> None:
+    for label in (4, 5):
+        save(server, {"label": label, "pixels": pixels(np.zeros((28, 28)))})
+    status, _, body = server.request("DELETE", "/api/examples/0?label=5")
+    assert status == 409 and json.loads(body)["error"]["code"] == "examples_changed"
+    status, _, body = server.request("DELETE", "/api/examples/0?label=x")
+    assert status == 400 and "'label' must be a digit" in json.loads(body)["error"]["message"]
+    status, _, body = server.request("DELETE", "/api/examples/0?label=4")
+    assert status == 200 and json.loads(body)["labels"] == [5]
+
+
+def test_a_full_set_says_so(server: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(examples_module, "MAX_EXAMPLES", 1)
+    assert save(server, {"label": 1, "pixels": pixels(np.zeros((28, 28)))})[0] == 200
+    status, answer = save(server, {"label": 2, "pixels": pixels(np.zeros((28, 28)))})
+    assert status == 409 and answer["error"]["code"] == "examples_full"
+    assert "delete some first" in answer["error"]["message"]

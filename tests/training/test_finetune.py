@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from exercise.examples import ExampleSet
-from exercise.exceptions import DatasetError, ModelFormatError
+from exercise.exceptions import DatasetError, ModelFormatError, UsageError
 from exercise.idx import load_split
 from exercise.model import DEFAULT_MODEL_PATH, DigitModel
 from exercise.training import finetune
@@ -105,3 +105,13 @@ def test_finetune_and_extra_go_together() -> None:
         timeout=120,
     )
     assert result.returncode == 2 and "--finetune MODEL and --extra DIR go together" in result.stderr
+
+
+def test_dry_run_takes_one_step_and_device_is_refused(tmp_path: Path, mnist_dir: Path) -> None:
+    cornered_examples(mnist_dir, tmp_path / "examples", 10)
+    common = ["--finetune", str(DEFAULT_MODEL_PATH), "--extra", str(tmp_path / "examples")]
+    common += ["--data", str(mnist_dir), "--out", str(tmp_path / "out"), "--subset", "300", "--quiet"]
+    assert finetune.main(train_args(*common, "--dry-run")) == 0
+    assert json.loads((tmp_path / "out" / finetune.SUMMARY).read_text())["args"]["steps"] == 1
+    with pytest.raises(UsageError, match="runs on the CPU"):
+        finetune.main(train_args(*common, "--device", "cuda"))
