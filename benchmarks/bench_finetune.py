@@ -24,10 +24,10 @@ import cv2
 import numpy as np
 
 from benchmarks.tables import print_table
+from exercise.evaluate import evaluate
 from exercise.examples import ExampleSet
 from exercise.idx import load_split
 from exercise.model import DEFAULT_MODEL_PATH, DigitModel
-from exercise.preprocess import scale_batch
 from exercise.training import finetune
 from exercise.training.options import add_train_arguments
 from exercise.training.scenes import MNIST_DIR
@@ -47,8 +47,7 @@ def slanted(images: np.ndarray, seed: int) -> np.ndarray:
 
 
 def accuracy(model: DigitModel, images: np.ndarray, labels: np.ndarray) -> float:
-    batch = scale_batch(images, model.spec.normalization)
-    return float((np.asarray(model.predict(batch)).argmax(1) == labels).mean())
+    return evaluate(model.predict, images, labels, model.spec.normalization).accuracy
 
 
 def main() -> int:

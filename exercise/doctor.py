@@ -13,13 +13,13 @@ student can act on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List
 
 import numpy as np
 
 from exercise.mnist_sample import load_sample
 from exercise.model import DigitModel
-from exercise.preprocess import Scaling, scale_batch
+from exercise.preprocess import SCALING_FACTORS, Scaling, scale_batch
 
 #: A convention is advised when it reads at least this many more of the 100 digits...
 MARKEDLY_BETTER = 20
@@ -27,8 +27,6 @@ MARKEDLY_BETTER = 20
 GOOD_ENOUGH = 95
 #: Below this, in every convention, the model has not learnt MNIST at all.
 NOT_LEARNT = 50
-
-Convention = Tuple[str, Callable[[np.ndarray, Scaling], np.ndarray]]
 
 #: Every input convention tried: name -> the batch it makes from uint8 white-on-black digits.
 CONVENTIONS: Dict[str, Callable[[np.ndarray, Scaling], np.ndarray]] = {
@@ -104,7 +102,8 @@ def _how_to_fix(best: str, better: int, own: int, declared: Scaling, total: int)
             "so divide by 255 at the start of its forward() (x = x / 255) before exporting, or train "
             "it on inputs scaled to 0..1."
         )
-    formula = {"unit": "x / 255", "mnist": "(x / 255 - 0.1307) / 0.3081", "symmetric": "x / 127.5 - 1"}[best]
+    offset, divisor = SCALING_FACTORS[Scaling(best)]
+    formula = "x / 255" if (offset, divisor) == (0.0, 1.0) else f"(x / 255 - {offset:g}) / {divisor:g}"
     return (
         f"{reads} with its input scaled '{best}' ({formula}) and {own} scaled '{declared.value}' as it "
         f"declares: declare it in the ONNX file's metadata with normalization = {best} "

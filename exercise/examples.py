@@ -27,16 +27,16 @@ from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from exercise.evaluate import NUM_CLASSES
 from exercise.exceptions import DatasetError
 from exercise.idx import SPLIT_FILES, idx_bytes, load_split
+from exercise.preprocess import MNIST_SIDE as SIDE
 
 #: The page's set: this folder in the state directory.
 EXAMPLES_DIR = "examples"
 #: Examples one set may hold: more than fine-tuning needs, and few enough that the page
 #: receives and draws the whole set at every change (1.6 MB).
 MAX_EXAMPLES = 2_000
-SIDE = 28
-NUM_CLASSES = 10
 IMAGES_FILE, LABELS_FILE = SPLIT_FILES["train"]
 #: A change's new files, complete before they are renamed over the set's.
 NEW_SUFFIX = ".new"
@@ -77,6 +77,8 @@ class ExampleSet:
 
         Raises: as :meth:`add`.
         """
+        if len(images) != len(labels):
+            raise ValueError(f"{len(images)} images and {len(labels)} labels: one label per example")
         pictures = [_checked_image(image) for image in images]
         digits = [_checked_label(label) for label in labels]
         with self._locked(create=True):

@@ -14,9 +14,9 @@ from typing import Optional
 import numpy as np
 
 from exercise.model import DigitModel
+from exercise.preprocess import MNIST_SIDE as SIDE
 from exercise.preprocess import scale_batch
 
-SIDE = 28
 #: The side of the covering square, in pixels of the 28x28 image: about a stroke's width.
 PATCH = 4
 STRIDE = 2

@@ -83,6 +83,12 @@ def test_a_bad_example_is_refused_and_nothing_is_written(tmp_path, image, label,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_images_and_labels_that_do_not_pair_up_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="2 images and 1 labels: one label per example"):
+        ExampleSet(tmp_path).extend([np.zeros((28, 28), np.uint8)] * 2, [1])
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_full_set_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(examples, "MAX_EXAMPLES", 2)
     saved = ExampleSet(tmp_path)

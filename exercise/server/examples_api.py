@@ -21,9 +21,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from exercise.examples import SIDE, ExampleMoved, ExampleSet, counts_per_class
+from exercise.examples import ExampleMoved, ExampleSet, counts_per_class
 from exercise.exceptions import DatasetError
 from exercise.payloads import SavedExamples, to_json
+from exercise.preprocess import MNIST_SIDE as SIDE
 from exercise.server.api import BodyTooLarge, error_response, read_limited
 
 #: A save request: a label and 784 bytes in base64, with room for the JSON around them.

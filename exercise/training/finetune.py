@@ -118,8 +118,8 @@ def _load_onnx_weights(net: torch.nn.Module, model: onnx.ModelProto, source: str
 
 def accuracy(net: torch.nn.Module, images: np.ndarray, labels: np.ndarray, normalization: str) -> float:
     """Share of ``images`` (uint8 ``(N, 28, 28)``) that ``net`` reads as ``labels``."""
-    _, right, _ = test(net, data.DigitDataset(images, labels), normalization, torch.device("cpu"), quiet=True)
-    return right
+    _, share, _ = test(net, data.DigitDataset(images, labels), normalization, torch.device("cpu"), quiet=True)
+    return share
 
 
 def _frozen_norms(net: torch.nn.Module) -> None:
