@@ -552,19 +552,32 @@ def find_candidates(frame: np.ndarray, detector_threshold: Optional[float] = Non
     grey, factor, margin = working_image(frame)
     found = []
     for detection in load_detector().detect(grey, detector_threshold):
-        blob = measure_ink(grey, detection.box)
-        if blob is None:
-            continue
-        found.append(
-            Candidate(
-                box=to_frame_box(blob.box, factor, frame.shape, margin),
-                image28=mnist_image(blob),
-                context28=context_patch(grey, blob.box, blob.light_ink),
-                light_ink=blob.light_ink,
-                score=detection.score,
-            )
-        )
+        candidate = candidate_at(grey, detection.box, factor, margin, frame.shape, detection.score)
+        if candidate is not None:
+            found.append(candidate)
     return sorted(found, key=lambda candidate: candidate.box[0] + candidate.box[2] / 2.0)
+
+
+def candidate_at(
+    grey: np.ndarray,
+    box: Box,
+    factor: float,
+    margin: int,
+    frame_shape: Tuple[int, ...],
+    score: float = 1.0,
+) -> Optional[Candidate]:
+    """The candidate in ``box`` of the grey working image (:func:`working_image` gave it,
+    with ``factor`` and ``margin``, from a frame of ``frame_shape``); None without ink there."""
+    blob = measure_ink(grey, box)
+    if blob is None:
+        return None
+    return Candidate(
+        box=to_frame_box(blob.box, factor, frame_shape, margin),
+        image28=mnist_image(blob),
+        context28=context_patch(grey, blob.box, blob.light_ink),
+        light_ink=blob.light_ink,
+        score=score,
+    )
 
 
 def best_readings(candidates: List[Candidate], scores: List[float]) -> List[Candidate]:
@@ -626,6 +639,18 @@ def scale_batch(images: np.ndarray, scaling: Scaling = Scaling.UNIT) -> np.ndarr
     unit = np.asarray(images, dtype=np.float32) / np.float32(255.0)
     scaled = (unit - np.float32(offset)) / np.float32(divisor)
     return np.ascontiguousarray(scaled.reshape(len(scaled), 1, *scaled.shape[1:]), dtype=np.float32)
+
+
+def to_working_box(box: Box, factor: float, margin: int = 0) -> Box:
+    """A box of the original frame in the working image's coordinates: the inverse of
+    :func:`to_frame_box`."""
+    x, y, w, h = box
+    return (
+        int(x * factor) + margin,
+        int(y * factor) + margin,
+        max(1, int(round(w * factor))),
+        max(1, int(round(h * factor))),
+    )
 
 
 def to_frame_box(box: Box, factor: float, frame_shape: Tuple[int, ...], margin: int = 0) -> Box:

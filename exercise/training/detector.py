@@ -152,14 +152,14 @@ def make_chunk(task: Tuple[str, str, int, int]) -> List[Sample]:
     if kind == "drawn":
         for index in range(count):
             drawer = DRAWERS[(chunk + index) % len(DRAWERS)]
-            image, boxes = nondigits.drawn_frame(rng, drawer, digits[0])
+            image, boxes, _ = nondigits.drawn_frame(rng, drawer, digits[0])
             samples.append(as_sample(image, boxes, [], "drawn"))
         return samples
     for index, frame in enumerate(scenes.generate(kind, count, seed=seed, digits=digits)):
         image = frame.image
         if rng.random() < PAINTED_SHARE:
             drawer = DRAWERS[(chunk + index) % len(DRAWERS)]
-            image = nondigits.drawn_into(rng, image, drawer, [*frame.boxes, *frame.partial])
+            image, _ = nondigits.drawn_into(rng, image, drawer, [*frame.boxes, *frame.partial])
         samples.append(as_sample(image, list(frame.boxes), list(frame.partial), kind))
     return samples
 

@@ -58,7 +58,7 @@ from torch import nn
 from tqdm import tqdm
 
 from exercise.gate import GATE_PATH, THRESHOLD_KEY, HandwritingGate
-from exercise.preprocess import Candidate, find_candidates
+from exercise.preprocess import Candidate, candidate_at, find_candidates, to_working_box, working_image
 from exercise.training import nondigits, provenance, scenes
 from exercise.training.export import export_graph
 from exercise.training.scoring import MATCH_IOU, iou, on_partial, threshold_keeping
@@ -79,7 +79,16 @@ DRAWN = "drawn "
 #: A candidate of a frame with non-digits drawn in that the plain frame already had.
 SAME_BOX_IOU = 0.9
 #: Bump when the mining below changes what it produces, so old caches are mined again.
-MINING_VERSION = 2
+MINING_VERSION = 3
+#: Beside what the detector proposes, the gate is shown marks picked on purpose: parts of
+#: every non-digit drawn into a frame, and places in every scene away from its digits.
+#: The detector proposes few non-digits, and only of kinds its own training met; a gate
+#: that knows only those takes a mark the detector never proposed in training for a digit.
+PARTS_PER_OBJECT = 3
+PLACES_PER_SCENE = 3
+#: Sides of those parts and places: a share of the object's longer side, of the frame's height.
+PART_SIDE = (0.2, 0.8)
+PLACE_SIDE = (0.05, 0.35)
 #: Mining takes what the detector finds down to this score, below its own threshold: the
 #: shipped detector lets few non-digits through, too few to learn from, and the near
 #: misses are the non-digits most like what the gate meets live.
@@ -120,16 +129,17 @@ def scene_frames(
 # --- non-digits drawn into frames -------------------------------------------------------------
 
 
-def drawn_frame(rng: Rng, kind: str, digits: np.ndarray) -> Frame:
-    """A plain ground with a few ``kind`` non-digits and, half the time, handwritten digits."""
-    image, boxes = nondigits.drawn_frame(rng, kind, digits)
-    return Frame(image, boxes, DRAWN + kind)
+def drawn_frame(rng: Rng, kind: str, digits: np.ndarray) -> Tuple[Frame, List[Box]]:
+    """A plain ground with a few ``kind`` non-digits and, half the time, handwritten digits;
+    the non-digits' boxes."""
+    image, boxes, objects = nondigits.drawn_frame(rng, kind, digits)
+    return Frame(image, boxes, DRAWN + kind), objects
 
 
-def drawn_into(rng: Rng, frame: Frame, kind: str) -> Frame:
-    """A scene frame with a few ``kind`` non-digits drawn into it, clear of its digits."""
-    image = nondigits.drawn_into(rng, frame.image, kind, [*frame.boxes, *frame.partial])
-    return Frame(image, frame.boxes, DRAWN + kind, frame.partial)
+def drawn_into(rng: Rng, frame: Frame, kind: str) -> Tuple[Frame, List[Box]]:
+    """A scene frame with a few ``kind`` non-digits drawn into it, clear of its digits; their boxes."""
+    image, objects = nondigits.drawn_into(rng, frame.image, kind, [*frame.boxes, *frame.partial])
+    return Frame(image, frame.boxes, DRAWN + kind, frame.partial), objects
 
 
 # --- mining ------------------------------------------------------------------------------------------
@@ -144,9 +154,23 @@ class Mined:
     digit: np.ndarray  # (N,) bool
     source: np.ndarray  # (N,) int: index into sources
     frames: Dict[str, int]  # frames mined per source
+    #: (N,) bool: the detector proposed it (rather than a part or place picked on purpose).
+    #: The epoch and the figures are chosen on these alone: they are what the gate meets live.
+    proposed: np.ndarray
 
     def __len__(self) -> int:
         return len(self.digit)
+
+    def only_proposed(self) -> Mined:
+        keep = self.proposed
+        return Mined(
+            self.images[keep],
+            self.contexts[keep],
+            self.digit[keep],
+            self.source[keep],
+            self.frames,
+            keep[keep],
+        )
 
 
 class Miner:
@@ -158,24 +182,35 @@ class Miner:
         self.contexts: List[np.ndarray] = []
         self.digit: List[bool] = []
         self.source: List[int] = []
+        self.proposed: List[bool] = []
         self.frames: Dict[str, int] = {}
 
-    def add(self, frame: Frame, skip: Sequence[Candidate] = ()) -> List[Candidate]:
-        """Label the candidates the finder returns on ``frame``; those in the same place as
-        one of ``skip`` (the plain frame's, already counted) are left out. Returns all found."""
+    def add(self, frame: Frame, skip: Sequence[Candidate] = (), looks: Sequence[Box] = ()) -> List[Candidate]:
+        """Label the candidates the finder returns on ``frame`` and the marks in ``looks``
+        (boxes of the frame picked on purpose); those in the same place as one of ``skip``
+        (the plain frame's, already counted) are left out. Returns the finder's."""
         found = find_candidates(frame.image, MINING_DETECTOR_THRESHOLD)
-        code = self.sources.index(frame.family)
         self.frames[frame.family] = self.frames.get(frame.family, 0) + 1
         for candidate in found:
-            if any(iou(candidate.box, other.box) >= SAME_BOX_IOU for other in skip):
-                continue
-            if any(on_partial(candidate.box, box) for box in frame.partial):
-                continue
-            self.images.append(candidate.image28)
-            self.contexts.append(candidate.context28)
-            self.digit.append(any(iou(candidate.box, box) >= MATCH_IOU for box in frame.boxes))
-            self.source.append(code)
+            if not any(iou(candidate.box, other.box) >= SAME_BOX_IOU for other in skip):
+                self._label(frame, candidate, proposed=True)
+        if looks:
+            grey, factor, margin = working_image(frame.image)
+            for box in looks:
+                work_box = to_working_box(box, factor, margin)
+                looked = candidate_at(grey, work_box, factor, margin, frame.image.shape)
+                if looked is not None:
+                    self._label(frame, looked, proposed=False)
         return found
+
+    def _label(self, frame: Frame, candidate: Candidate, proposed: bool) -> None:
+        if any(on_partial(candidate.box, box) for box in frame.partial):
+            return
+        self.images.append(candidate.image28)
+        self.contexts.append(candidate.context28)
+        self.digit.append(any(iou(candidate.box, box) >= MATCH_IOU for box in frame.boxes))
+        self.source.append(self.sources.index(frame.family))
+        self.proposed.append(proposed)
 
     def result(self) -> Mined:
         empty = np.zeros((0, SIDE, SIDE), np.uint8)
@@ -185,7 +220,55 @@ class Miner:
             digit=np.array(self.digit, bool),
             source=np.array(self.source, np.int16),
             frames=dict(self.frames),
+            proposed=np.array(self.proposed, bool),
         )
+
+
+def parts_of(rng: Rng, objects: Sequence[Box], shape: Tuple[int, ...]) -> List[Box]:
+    """Each object's own box and :data:`PARTS_PER_OBJECT` digit-shaped boxes inside it."""
+    looks = []
+    for x, y, w, h in objects:
+        looks.append((x, y, w, h))
+        for _ in range(PARTS_PER_OBJECT):
+            side = max(10.0, rng.uniform(*PART_SIDE) * max(w, h))
+            width = side * rng.uniform(0.5, 1.0)
+            left = x + rng.uniform(0, max(w - width, 0))
+            top = y + rng.uniform(0, max(h - side, 0))
+            looks.append(clipped((left, top, width, side), shape))
+    return looks
+
+
+def places_in(rng: Rng, frame: Frame) -> List[Box]:
+    """:data:`PLACES_PER_SCENE` digit-shaped boxes of a scene frame well away from its digits."""
+    height, width = frame.image.shape[:2]
+    digits = [*frame.boxes, *frame.partial]
+    looks: List[Box] = []
+    for _ in range(PLACES_PER_SCENE * 4):
+        if len(looks) == PLACES_PER_SCENE:
+            break
+        side = rng.uniform(*PLACE_SIDE) * height
+        box = clipped(
+            (rng.uniform(0, width - side), rng.uniform(0, height - side), side * rng.uniform(0.5, 1.0), side),
+            frame.image.shape,
+        )
+        if not any(overlaps(box, grown_box(digit, 0.35)) for digit in digits):
+            looks.append(box)
+    return looks
+
+
+def clipped(box: Tuple[float, float, float, float], shape: Tuple[int, ...]) -> Box:
+    x, y, w, h = (int(round(v)) for v in box)
+    x, y = max(0, x), max(0, y)
+    return x, y, max(1, min(w, shape[1] - x)), max(1, min(h, shape[0] - y))
+
+
+def grown_box(box: Box, share: float) -> Box:
+    pad = int(share * box[3]) + 2
+    return box[0] - pad, box[1] - pad, box[2] + 2 * pad, box[3] + 2 * pad
+
+
+def overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
 def mine_split(
@@ -211,12 +294,14 @@ def mine_split(
     )
     for f_index, family in enumerate(families):
         for index, frame in enumerate(scene_frames(family, per_family, seed, digits)):
-            found = miner.add(frame)
+            rng = np.random.default_rng([seed, 1, f_index, index])
+            # The held-out family (mined without drawings) is measured on proposals alone.
+            found = miner.add(frame, looks=places_in(rng, frame) if with_drawn else ())
             bar.update()
             if with_drawn:
-                rng = np.random.default_rng([seed, 1, f_index, index])
                 kind = KINDS[(index + f_index) % len(KINDS)]
-                miner.add(drawn_into(rng, frame, kind), skip=found)
+                drawn, objects = drawn_into(rng, frame, kind)
+                miner.add(drawn, skip=found, looks=parts_of(rng, objects, frame.image.shape))
                 bar.update()
     bar.close()
     if with_drawn:
@@ -224,7 +309,8 @@ def mine_split(
         for k_index, kind in enumerate(tqdm(KINDS, desc=f"mine {split} grounds", disable=quiet, leave=False)):
             for index in range(per_kind):
                 rng = np.random.default_rng([seed, 2, k_index, index])
-                miner.add(drawn_frame(rng, kind, digits[0]))
+                ground, objects = drawn_frame(rng, kind, digits[0])
+                miner.add(ground, looks=parts_of(rng, objects, ground.image.shape))
     return miner.result()
 
 
@@ -324,6 +410,7 @@ def load_or_mine(
                         digit=stored[f"{split}_digit"],
                         source=stored[f"{split}_source"],
                         frames=json.loads(str(stored[f"{split}_frames"])),
+                        proposed=stored[f"{split}_proposed"],
                     )
                     for split in SPLITS
                 }, sources
@@ -340,6 +427,7 @@ def load_or_mine(
                 f"{split}_digit": part.digit,
                 f"{split}_source": part.source,
                 f"{split}_frames": json.dumps(part.frames),
+                f"{split}_proposed": part.proposed,
             }
         )
     out.mkdir(parents=True, exist_ok=True)
@@ -662,11 +750,12 @@ def main(argv: Optional[List[str]] = None, args: Optional[argparse.Namespace] = 
         print("--install is ignored with --dry-run: a dry run's gate is never shipped")
         args.install = False
     mined, sources = load_or_mine(out, frames, data_dir, args.rebuild, args.quiet, cache_it=not args.dry_run)
-    train, val, held_out = mined["train"], mined["val"], mined["held_out"]
+    # Trained on every mark; chosen and measured on what the detector proposes, as live.
+    train, val, held_out = mined["train"], mined["val"].only_proposed(), mined["held_out"]
     for split, part in mined.items():
         print(
-            f"{split}: {len(part):,} candidates ({int(part.digit.sum()):,} digits) from "
-            f"{sum(part.frames.values()):,} frames"
+            f"{split}: {len(part):,} candidates ({int(part.digit.sum()):,} digits; "
+            f"{int((~part.proposed).sum()):,} picked on purpose) from {sum(part.frames.values()):,} frames"
         )
 
     inputs, targets = to_batch(train.images, train.contexts), torch.from_numpy(train.digit.astype(np.float32))

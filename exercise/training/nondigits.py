@@ -53,6 +53,11 @@ FONTS = (
     cv2.FONT_HERSHEY_SCRIPT_COMPLEX,
 )
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+#: Letters a hand writes that no digit is mistaken for: without those a handwritten digit
+#: can look like (O o D Q I l i j L T Z z S s G b q g B A y), which must stay digits.
+HANDWRITTEN_LETTERS = "CEFHKMNPRUVWXYacdefhkmnprtuvwx"
+#: Fonts whose letters look drawn by a pen of even width, as handwriting is.
+PEN_FONTS = (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX, cv2.FONT_HERSHEY_SIMPLEX)
 
 
 def grey_at(canvas: np.ndarray, point: Tuple[float, float]) -> float:
@@ -394,6 +399,47 @@ def draw_printed(rng: Rng, canvas: np.ndarray) -> List[Layer]:
 
 
 #: Segments a-g of a seven-segment display per digit, and their ends in a unit 1x2 cell.
+def wobbled(rng: Rng, patch: np.ndarray, pixels: float) -> np.ndarray:
+    """``patch`` bent by a smooth random displacement of about ``pixels``, so a font's
+    even strokes waver like a hand's."""
+    height, width = patch.shape
+    coarse = rng.normal(0.0, pixels, (2, 4, 4)).astype(np.float32)
+    dx = cv2.resize(coarse[0], (width, height), interpolation=cv2.INTER_CUBIC)
+    dy = cv2.resize(coarse[1], (width, height), interpolation=cv2.INTER_CUBIC)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    return cv2.remap(patch, xs + dx, ys + dy, cv2.INTER_LINEAR)
+
+
+def draw_letters(rng: Rng, canvas: np.ndarray) -> List[Layer]:
+    """Handwritten letters and short words: notes, labels, a name on a card, a whiteboard.
+
+    A pen-like font, slanted, turned and wavered, its strokes as wide as a pen's; only
+    letters no digit is read as (:data:`HANDWRITTEN_LETTERS`)."""
+    height = canvas.shape[0]
+    count = int(rng.choice([1, 1, 1, 2, 3, 4]))
+    text = "".join(rng.choice(list(HANDWRITTEN_LETTERS)) for _ in range(count))
+    font = int(rng.choice(PEN_FONTS))
+    pixels = rng.uniform(0.05, 0.4) * height
+    scale = text_scale(font, pixels)
+    thick = max(1, int(round(pixels * rng.choice([rng.uniform(0.04, 0.08), rng.uniform(0.08, 0.14)]))))
+    (w, h), base = cv2.getTextSize(text, font, scale, thick)
+    pad = int(pixels * 0.6) + thick
+    written: np.ndarray = np.zeros((h + base + 2 * pad, w + 2 * pad), np.uint8)
+    put_text(written, text, (pad, pad + h), font, scale, thick)
+    turn = cv2.getRotationMatrix2D((written.shape[1] / 2, written.shape[0] / 2), rng.uniform(-20, 20), 1.0)
+    turn[0, 1] += rng.uniform(-0.35, 0.35)  # slant
+    written = cv2.warpAffine(written, turn, (written.shape[1], written.shape[0]))
+    patch = wobbled(rng, written, rng.uniform(0.0, 0.04) * pixels)
+    mask = blank(canvas)
+    x, y = point(rng, canvas)
+    left, top = x - patch.shape[1] // 2, y - patch.shape[0] // 2
+    xa, ya = max(0, left), max(0, top)
+    xb, yb = min(mask.shape[1], left + patch.shape[1]), min(mask.shape[0], top + patch.shape[0])
+    if xb > xa and yb > ya:
+        mask[ya:yb, xa:xb] = patch[ya - top : yb - top, xa - left : xb - left]
+    return [(mask, visible_colour(rng, grey_at(canvas, (x, y)), contrast=90))]
+
+
 SEGMENTS = ("abcdef", "bc", "abged", "abgcd", "fgbc", "afgcd", "afgedc", "abc", "abcdefg", "abcdfg")
 SEGMENT_ENDS = {
     "a": ((0, 0), (1, 0)),
@@ -608,6 +654,7 @@ DRAWERS: Dict[str, Callable[[Rng, np.ndarray], List[Layer]]] = {
     "printed": draw_printed,
     "faces": draw_faces,
     "fingers": draw_fingers,
+    "letters": draw_letters,
 }
 
 
@@ -624,8 +671,10 @@ def paint(canvas: np.ndarray, layers: Sequence[Layer]) -> None:
         region += alpha * (ink - region)
 
 
-def draw_kind(rng: Rng, canvas: np.ndarray, kind: str, clear: np.ndarray, count: int) -> None:
-    """``count`` objects of ``kind`` painted onto ``canvas`` where ``clear`` (uint8) is 0."""
+def draw_kind(rng: Rng, canvas: np.ndarray, kind: str, clear: np.ndarray, count: int) -> List[Box]:
+    """``count`` objects of ``kind`` painted onto ``canvas`` where ``clear`` (uint8) is 0;
+    the box of each one painted."""
+    painted: List[Box] = []
     for _ in range(count):
         for _attempt in range(10):
             layers = DRAWERS[kind](rng, canvas)
@@ -634,7 +683,11 @@ def draw_kind(rng: Rng, canvas: np.ndarray, kind: str, clear: np.ndarray, count:
                 union |= mask
             if not cv2.countNonZero(cv2.bitwise_and(union, clear)):
                 paint(canvas, layers)
+                points = cv2.findNonZero(union)
+                if points is not None:
+                    painted.append(tuple(int(v) for v in cv2.boundingRect(points)))  # type: ignore[arg-type]
                 break
+    return painted
 
 
 # --- grounds, handwriting and the camera ---------------------------------------------------------
@@ -749,18 +802,19 @@ def camera(rng: Rng, image: np.ndarray, strength: float = 1.0) -> np.ndarray:
 
 def drawn_frame(
     rng: Rng, kind: str, digits: np.ndarray, size: Tuple[int, int] = FRAME_SIZE
-) -> Tuple[np.ndarray, List[Box]]:
+) -> Tuple[np.ndarray, List[Box], List[Box]]:
     """A plain ground with a few ``kind`` non-digits and, half the time, handwritten digits:
-    the BGR uint8 frame and the digits' boxes."""
+    the BGR uint8 frame, the digits' boxes and the non-digits' boxes."""
     canvas = ground(rng, size)
     boxes = write_digits(rng, canvas, digits) if rng.random() < 0.5 else []
-    draw_kind(rng, canvas, kind, keep_clear(canvas.shape, boxes), int(rng.integers(2, 6)))
-    return camera(rng, canvas), boxes
+    objects = draw_kind(rng, canvas, kind, keep_clear(canvas.shape, boxes), int(rng.integers(2, 6)))
+    return camera(rng, canvas), boxes, objects
 
 
-def drawn_into(rng: Rng, image: np.ndarray, kind: str, clear: Sequence[Box]) -> np.ndarray:
-    """A camera frame (BGR uint8) with a few ``kind`` non-digits drawn into it, clear of ``clear``."""
+def drawn_into(rng: Rng, image: np.ndarray, kind: str, clear: Sequence[Box]) -> Tuple[np.ndarray, List[Box]]:
+    """A camera frame (BGR uint8) with a few ``kind`` non-digits drawn into it, clear of
+    ``clear``, and the non-digits' boxes."""
     canvas = image.astype(np.float32)
-    draw_kind(rng, canvas, kind, keep_clear(canvas.shape, clear), int(rng.integers(1, 4)))
+    objects = draw_kind(rng, canvas, kind, keep_clear(canvas.shape, clear), int(rng.integers(1, 4)))
     # The frame is already through a camera: a lighter pass makes the new objects match.
-    return camera(rng, canvas, strength=0.3)
+    return camera(rng, canvas, strength=0.3), objects

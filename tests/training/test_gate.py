@@ -1,5 +1,6 @@
 """exercise/training/gate.py: a dry run mines, trains, exports and checks a gate end to end;
-the threshold keeps the share of digits it promises; the command's help needs no torch."""
+the marks picked on purpose lie on the drawn non-digits and away from the digits; the
+threshold keeps the share of digits it promises; the command's help needs no torch."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import onnx
 
@@ -44,6 +46,41 @@ def test_dry_run_writes_a_gate_the_runtime_loads(tmp_path: Path, mnist_dir: Path
     assert (tmp_path / "gate.pt").is_file()
     # A dry run never writes the mined-candidates cache a real run would reuse.
     assert not (tmp_path / "candidates.npz").exists()
+
+
+def test_marks_picked_on_purpose_are_parts_of_the_drawn_non_digits() -> None:
+    rng = np.random.default_rng(3)
+    digits = np.zeros((1, 28, 28), np.uint8)
+    for kind in training_gate.KINDS:
+        frame, objects = training_gate.drawn_frame(rng, kind, digits)
+        assert objects, kind
+        looks = training_gate.parts_of(rng, objects, frame.image.shape)
+        assert len(looks) == len(objects) * (1 + training_gate.PARTS_PER_OBJECT)
+        height, width = frame.image.shape[:2]
+        for x, y, w, h in looks:
+            assert 0 <= x and 0 <= y and x + w <= width and y + h <= height
+            assert any(training_gate.overlaps((x, y, w, h), box) for box in objects)
+
+
+def test_places_picked_in_a_scene_keep_away_from_its_digits() -> None:
+    image = np.full((480, 640, 3), 200, np.uint8)
+    digit = (300, 200, 40, 60)
+    frame = training_gate.Frame(image, [digit], "desk", partial=[(50, 50, 30, 40)])
+    for seed in range(20):
+        for box in training_gate.places_in(np.random.default_rng(seed), frame):
+            assert not training_gate.overlaps(box, digit)
+            assert not training_gate.overlaps(box, (50, 50, 30, 40))
+
+
+def test_mining_labels_the_purposely_picked_marks_apart_from_the_proposals() -> None:
+    image = np.full((480, 640, 3), 215, np.uint8)
+    cv2.line(image, (100, 100), (110, 300), (30, 30, 30), 4)  # a pen
+    miner = training_gate.Miner(["desk"])
+    miner.add(training_gate.Frame(image, [], "desk"), looks=[(90, 90, 40, 220)])
+    mined = miner.result()
+    assert (~mined.proposed).sum() == 1
+    assert not mined.digit.any()
+    assert len(mined.only_proposed()) == int(mined.proposed.sum())
 
 
 def test_threshold_keeps_at_least_the_target_share_of_digits() -> None:
