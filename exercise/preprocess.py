@@ -96,6 +96,11 @@ INK_FLOOR = 0.10
 
 # --- MNIST's recipe -------------------------------------------------------------------
 MNIST_SIDE = 28
+#: A detection this weak (below the detector's own threshold) is still a digit when the
+#: gate is sure of it: a digit filling a close-up scores low with the detector, which
+#: learned mostly digits seen from a distance, and high with the gate, which sees it at 28x28.
+WEAK_DETECTION = 0.1
+SURE_HANDWRITING = 0.99
 #: MNIST digits were fitted into this box, keeping their aspect ratio.
 MNIST_BOX = 20
 #: Where MNIST's centres of mass sit (row, column): measured on the test set, 14.0 each.
@@ -613,12 +618,17 @@ def preprocess(frame: np.ndarray, scaling: Scaling = Scaling.UNIT) -> List[Digit
         ImageError: ``frame`` is not a uint8 grey, BGR or BGRA image.
         ModelError: the bundled digit detector or handwriting gate is missing or broken.
     """
-    found = find_candidates(frame)
+    found = find_candidates(frame, WEAK_DETECTION)
     if not found:
         return []
     gate = load_gate()
+    strong = load_detector().threshold
     scores = gate.scores(np.stack([c.image28 for c in found]), np.stack([c.context28 for c in found]))
-    handwriting = [i for i, score in enumerate(scores.tolist()) if score >= gate.threshold]
+    handwriting = [
+        i
+        for i, score in enumerate(scores.tolist())
+        if score >= (gate.threshold if found[i].score >= strong else SURE_HANDWRITING)
+    ]
     # Where two boxes found one digit, the reading that looks most like handwriting.
     kept = best_readings([found[i] for i in handwriting], [float(scores[i]) for i in handwriting])
     return [DigitCandidate(tensor=scale(c.image28, scaling), box=c.box, image28=c.image28) for c in kept]

@@ -58,7 +58,7 @@ def test_marks_picked_on_purpose_are_parts_of_the_drawn_non_digits() -> None:
         assert len(looks) == len(objects) * (1 + training_gate.PARTS_PER_OBJECT)
         height, width = frame.image.shape[:2]
         for x, y, w, h in looks:
-            assert 0 <= x and 0 <= y and x + w <= width and y + h <= height
+            assert min(x, y) >= 0 and x + w <= width and y + h <= height
             assert any(training_gate.overlaps((x, y, w, h), box) for box in objects)
 
 
