@@ -14,6 +14,7 @@ first: calling them every tick at 1000 Hz is fine, and the last call always arri
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
@@ -89,9 +90,10 @@ def check_probabilities(probabilities: Any) -> Optional[List[float]]:
     values = np.asarray(probabilities, dtype=np.float64).reshape(-1)
     if values.size != 10:
         raise ValueError(f"GUI.showDigit: probabilities must be 10 numbers, got {values.size}")
-    if not np.all(np.isfinite(values)):
+    numbers: List[float] = values.tolist()  # Python floats: rounded without numpy scalars
+    if not all(math.isfinite(v) for v in numbers):
         raise ValueError("GUI.showDigit: probabilities contain NaN or infinity")
-    return [round(float(v), 6) for v in values]
+    return [round(v, 6) for v in numbers]
 
 
 def check_box(box: Any) -> Optional[List[int]]:
@@ -115,14 +117,18 @@ def to_input_image(image: Any) -> np.ndarray:
     array = array.reshape(28, 28)
     if array.dtype == np.uint8:
         return array
-    floats = array.astype(np.float32)
-    if not np.all(np.isfinite(floats)):
-        raise ValueError("GUI.showInput: the tensor contains NaN or infinity")
+    floats = array.astype(np.float32, copy=False)
+    # A NaN makes min and max NaN, an infinity is the min or the max: one check for all.
     low, high = float(floats.min()), float(floats.max())
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError("GUI.showInput: the tensor contains NaN or infinity")
     if high - low < 1e-12:
         return np.zeros((28, 28), np.uint8)
     # Undo whatever scaling the tensor had: the lowest value is black, the highest white.
-    return np.round((floats - low) * (255.0 / (high - low))).astype(np.uint8)
+    scaled = floats - low
+    scaled *= 255.0 / (high - low)
+    np.rint(scaled, out=scaled)
+    return scaled.astype(np.uint8)
 
 
 def to_display_image(image: Any) -> np.ndarray:

@@ -46,6 +46,9 @@ from exercise.brain.messages import (
 )
 
 _PREFIX = struct.Struct(">II")
+#: One encoder for every message: ``json.dumps`` with options builds a new one per call,
+#: and two reports go out every tick.
+_JSON = json.JSONEncoder(separators=(",", ":"))
 #: Limits the runner enforces on what a child sends.
 MAX_HEADER = 1 << 20
 MAX_PAYLOAD = 64 << 20
@@ -90,7 +93,7 @@ def encode_report(report: Report) -> bytes:
             payload = array.tobytes()
         else:
             header[field.name] = value.value if isinstance(value, ConsoleStream) else value
-    data = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    data = _JSON.encode(header).encode("utf-8")
     return _PREFIX.pack(len(data), len(payload)) + data + payload
 
 
@@ -262,7 +265,7 @@ _COMMAND_TYPES = {tag: kind for kind, tag in COMMAND_TAGS.items()}
 def encode_command(command: Command) -> bytes:
     """One runner-to-child command line."""
     fields = {"cmd": COMMAND_TAGS[type(command)], **dataclasses.asdict(command)}
-    return json.dumps(fields, separators=(",", ":")).encode("utf-8") + b"\n"
+    return _JSON.encode(fields).encode("utf-8") + b"\n"
 
 
 def decode_command(line: bytes) -> Optional[Command]:
