@@ -13,6 +13,10 @@ caches the neighbours emptied). ``bench_server`` runs this between its running w
 so that "exercise minus bare work" shows what the exercise's own plumbing costs at the
 moment of measuring, and the bare work shows how dear the host is making the work itself.
 Prints the cores used (CPU seconds per second) on the last line.
+
+Both this and ``bench_server`` show the same sheets (:data:`CAMERA`): with the demo
+camera's random sheets, one in six is empty, and a window with more empty sheets reads
+and sends less, enough to move the plumbing figure by half.
 """
 
 from __future__ import annotations
@@ -28,13 +32,17 @@ from exercise.model import load_default_model
 from exercise.preprocess import preprocess
 from exercise.server.views import encode_jpeg
 
+#: The demo camera both benchmarks use: fixed sheets, none empty.
+CAMERA_SEED = 7
+CAMERA = f"demo:seed={CAMERA_SEED},empty=0"
+
 
 def bare_cores(seconds: float, hz: float = 30.0) -> float:
     """CPU seconds per second of ``seconds`` of bare ticks at ``hz``."""
     cv2.setNumThreads(1)  # as the server and the brain child run OpenCV
     model = load_default_model()  # one onnxruntime thread, as HAL loads it
     scaling = model.spec.normalization
-    camera = DemoCamera("demo", DemoOptions(fps=hz))
+    camera = DemoCamera(CAMERA, DemoOptions(fps=hz, seed=CAMERA_SEED, empty_probability=0.0))
     camera.open()
     never = threading.Event()
     period = 1.0 / hz

@@ -29,6 +29,7 @@ from typing import List, Tuple
 
 from websockets.asyncio.client import connect
 
+from benchmarks import bare_tick
 from tests.conftest import build_digit_model, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -235,7 +236,7 @@ def stats(values: List[float]) -> str:
 async def main(seconds: float, cpu_seconds: float, windows: int) -> None:
     port = free_port()
     state = tempfile.mkdtemp(prefix="bench-server-")
-    command = [sys.executable, "-m", "exercise", "serve", "--camera", "demo", "--port", str(port)]
+    command = [sys.executable, "-m", "exercise", "serve", "--camera", bare_tick.CAMERA, "--port", str(port)]
     command += ["--state-dir", state]
     if not (ROOT / "exercise" / "assets" / "default_model.onnx").exists():
         model = Path(state) / "model.onnx"
