@@ -58,7 +58,14 @@ from torch import nn
 from tqdm import tqdm
 
 from exercise.gate import GATE_PATH, THRESHOLD_KEY, HandwritingGate
-from exercise.preprocess import Candidate, candidate_at, find_candidates, to_working_box, working_image
+from exercise.preprocess import (
+    WEAK_DETECTION,
+    Candidate,
+    candidate_at,
+    find_candidates,
+    to_working_box,
+    working_image,
+)
 from exercise.training import nondigits, provenance, scenes
 from exercise.training.export import export_graph
 from exercise.training.scoring import MATCH_IOU, iou, on_partial, threshold_keeping
@@ -79,7 +86,7 @@ DRAWN = "drawn "
 #: A candidate of a frame with non-digits drawn in that the plain frame already had.
 SAME_BOX_IOU = 0.9
 #: Bump when the mining below changes what it produces, so old caches are mined again.
-MINING_VERSION = 3
+MINING_VERSION = 4
 #: Beside what the detector proposes, the gate is shown marks picked on purpose: parts of
 #: every non-digit drawn into a frame, and places in every scene away from its digits.
 #: The detector proposes few non-digits, and only of kinds its own training met; a gate
@@ -89,10 +96,10 @@ PLACES_PER_SCENE = 3
 #: Sides of those parts and places: a share of the object's longer side, of the frame's height.
 PART_SIDE = (0.2, 0.8)
 PLACE_SIDE = (0.05, 0.35)
-#: Mining takes what the detector finds down to this score, below its own threshold: the
-#: shipped detector lets few non-digits through, too few to learn from, and the near
-#: misses are the non-digits most like what the gate meets live.
-MINING_DETECTOR_THRESHOLD = 0.2
+#: Mining takes what the detector finds down to the weakest detection the live pipeline
+#: offers the gate (below the detector's own threshold when the gate is sure): the gate
+#: judges all of those, and the near misses are the non-digits most like what it meets live.
+MINING_DETECTOR_THRESHOLD = WEAK_DETECTION
 #: The side of the network's two input images (exercise/gate.py's contract).
 SIDE = 28
 #: Options every file's ``command`` metadata names, default or not.

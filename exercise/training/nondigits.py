@@ -34,6 +34,10 @@ Rng = np.random.Generator
 GROUNDS = ("paper", "wall", "desk", "board", "fabric")
 #: Frame size, (width, height): the scenes' and a webcam's.
 FRAME_SIZE = (640, 480)
+#: Of an object in several pieces, at most this many pieces are named besides the whole,
+#: each at least this many pixels high: the gate's trainer looks at each one alone.
+MAX_PIECES = 6
+MIN_PIECE_HEIGHT = 6
 
 
 # --- the drawers ----------------------------------------------------------------------------------
@@ -671,9 +675,20 @@ def paint(canvas: np.ndarray, layers: Sequence[Layer]) -> None:
         region += alpha * (ink - region)
 
 
+def pieces_of(rng: Rng, mask: np.ndarray, most: int = MAX_PIECES) -> List[Box]:
+    """Boxes of up to ``most`` separate pieces of an object's mask (a printed number's
+    digits, a word's letters, a face's eyes), picked at random; none for a one-piece object."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats((mask > 127).astype(np.uint8), connectivity=8)
+    boxes = [tuple(int(v) for v in stats[i, :4]) for i in range(1, count) if stats[i, 3] >= MIN_PIECE_HEIGHT]
+    if len(boxes) < 2:
+        return []
+    chosen = rng.permutation(len(boxes))[:most]
+    return [boxes[i] for i in sorted(chosen)]
+
+
 def draw_kind(rng: Rng, canvas: np.ndarray, kind: str, clear: np.ndarray, count: int) -> List[Box]:
     """``count`` objects of ``kind`` painted onto ``canvas`` where ``clear`` (uint8) is 0;
-    the box of each one painted."""
+    the box of each one painted and of some of its separate pieces (:func:`pieces_of`)."""
     painted: List[Box] = []
     for _ in range(count):
         for _attempt in range(10):
@@ -686,6 +701,7 @@ def draw_kind(rng: Rng, canvas: np.ndarray, kind: str, clear: np.ndarray, count:
                 points = cv2.findNonZero(union)
                 if points is not None:
                     painted.append(tuple(int(v) for v in cv2.boundingRect(points)))  # type: ignore[arg-type]
+                    painted += pieces_of(rng, union)
                 break
     return painted
 
