@@ -24,7 +24,8 @@ How a frame becomes candidates, one small function per step:
    fitted into 20x20, centre of mass at the middle of 28x28 (:func:`mnist_image`), and
    :func:`context_patch` keeps what surrounds the mark.
 5. The handwriting gate (:mod:`exercise.gate`) looks at each normalised digit and its
-   surroundings once more before any student's model sees it.
+   surroundings once more before any student's model sees it; a detection weaker than
+   the detector's threshold (down to ``WEAK_DETECTION``) passes only a sure gate.
 6. :func:`scale` turns the 0..255 image into the float tensor a model expects.
 """
 
