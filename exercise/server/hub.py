@@ -91,15 +91,16 @@ class Hub:
         loop = self._loop
         self._hops.start()
         self._unsubscribe.append(self.exercise.subscribe(self._on_brain_event_from_runner))
+        self.exercise.read_brain_on(loop)  # results: one wake-up of the loop, no reader thread
         self._unsubscribe.append(self.exercise.watch(lambda change: self._hops.hop(self._on_change, change)))
         self.pump.set_brain_running(self.exercise.brain_state is BrainState.RUNNING)
         self.pump.start()
         self._ticker = loop.create_task(self._tick())
 
     def _on_brain_event_from_runner(self, event: BrainEvent) -> None:
-        """On the runner's thread: a ``GUI.showImage`` frame goes straight to the view pump
-        (a thread-safe slot, and a megabyte the event loop need not touch); the rest hops
-        onto the loop."""
+        """On the loop (the brain's reports) or a runner's thread (a command's events): a
+        ``GUI.showImage`` frame goes straight to the view pump (a thread-safe slot); the rest
+        hops onto the loop, after what is already waiting there."""
         if isinstance(event, ImageShown):
             self.pump.offer_brain_image(event.image, event.frame_seq, event.timestamp)
         else:
