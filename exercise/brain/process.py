@@ -63,10 +63,10 @@ def _child_environment() -> Dict[str, str]:
 class ChildProcess:
     """One brain child process, from spawn to reaping. Every signal and wait lives here.
 
-    One reader thread reads ``events_fd`` and ``output_fd`` and watches ``wake_fd``, which
-    becomes readable once the process has exited; it closes all three with
-    :meth:`close_reading` when it is done. Nobody else may close them: the next child's pipes
-    would reuse their numbers while the reader still reads them.
+    One reading (:mod:`exercise.brain.reader`) reads ``events_fd`` and ``output_fd`` and
+    watches ``wake_fd``, which becomes readable once the process has exited; it closes all
+    three with :meth:`close_reading` when it is done. Nobody else may close them: the next
+    child's pipes would reuse their numbers while the reader still reads them.
     """
 
     def __init__(self, start: Start) -> None:

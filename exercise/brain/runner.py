@@ -4,7 +4,7 @@
 
 * per Play, a :class:`~exercise.brain.process.ChildProcess` (spawn, commands, signals,
   exit status), a :class:`~exercise.brain.feed.FrameFeed` (the camera's frames into the
-  shared frame slot) and a reader thread (:func:`~exercise.brain.reader.read_child`) whose
+  shared frame slot) and a reading of its pipes (:mod:`exercise.brain.reader`) whose
   reports this module turns into state and :mod:`exercise.brain.events`;
 * the state machine: STOPPED, RUNNING, PAUSING, PAUSED;
 * :class:`_Emitter`, which hands every event to ``on_event`` one call at a time, in order
@@ -25,10 +25,12 @@ of /proc, from a descendant it has not yet reached, is the one way out.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
@@ -60,7 +62,7 @@ from exercise.brain.messages import (
 )
 from exercise.brain.privileges import dropping, readable_copy
 from exercise.brain.process import ChildProcess, describe_exit
-from exercise.brain.reader import read_child
+from exercise.brain.reader import Reading, start_reading
 from exercise.cameras.base import CameraSource
 from exercise.exceptions import BrainError
 from exercise.limits import check_frequency, check_gui_rate
@@ -79,8 +81,8 @@ def default_code() -> str:
 class _Emitter:
     """Calls ``on_event`` for each event, one call at a time, in the order emitted.
 
-    Called from the thread that has the events (a run's reader thread, or the thread of a
-    command such as Stop): no thread of its own to wake for each event. The lock keeps the
+    Called from the thread that has the events (a run's reading, or the thread of a command
+    such as Stop): no thread of its own to wake for each event. The lock keeps the
     order across those threads, for example a run's last console lines before its STOPPED.
     """
 
@@ -99,12 +101,12 @@ class _Emitter:
 
 @dataclass
 class _Run:
-    """One Play: its child, its frame feed, its reader thread."""
+    """One Play: its child, its frame feed, the reading of its pipes."""
 
     child: ChildProcess
     feed: FrameFeed
     started: float
-    reader: Optional[threading.Thread] = None
+    reader: Optional[Reading] = None
     #: The child's last word on how it ended, if it said one.
     ending: Optional[Ending] = None
 
@@ -114,8 +116,8 @@ class BrainRunner:
 
     ``on_event`` receives every :data:`~exercise.brain.events.BrainEvent`, one call at a
     time and in order, from a thread of the runner (a run's reader, or the thread that
-    called a command). It must return quickly and must not call the runner's commands: a
-    listener in an event loop hops over with ``call_soon_threadsafe``.
+    called a command), or from the loop given to :meth:`read_on`. It must return quickly and
+    must not call the runner's commands nor wait for what a command holds.
 
     ``memory_limit_mb`` is what the student's code may allocate: the child's address space
     is capped at what it maps after loading Python, numpy, OpenCV, onnxruntime and the
@@ -145,7 +147,7 @@ class BrainRunner:
         self._memory_limit_mb = int(memory_limit_mb)
         self._events = _Emitter(on_event)
         # Commands (play, stop, ...) run one at a time; the state lock is only ever held
-        # briefly, by commands and by the reader thread, never while waiting for anything.
+        # briefly, by commands and by the run's reading, never while waiting for anything.
         self._command_lock = threading.RLock()
         self._state_lock = threading.Lock()
         self._state = BrainState.STOPPED
@@ -155,10 +157,11 @@ class BrainRunner:
         self._pauses = 0
         self._run: Optional[_Run] = None
         self._slot: Optional[FrameSlot] = None
-        # The last run's feed: a run that ended by itself detaches its feed from its reader
+        # The last run's feed: a run that ended by itself detaches its feed from its reading's
         # thread, which may not have got there yet when the next Play starts; stopping it
         # again first keeps the slot at one writer.
         self._last_feed: Optional[FrameFeed] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._closed = False
 
     # -- what listeners may read ----------------------------------------------------------
@@ -192,6 +195,10 @@ class BrainRunner:
     def check(self, code: str) -> None:
         """Raise BrainSyntaxError (with the student's line) or BrainError if ``code`` cannot run."""
         codecheck.check(code)
+
+    def read_on(self, loop: Optional[asyncio.AbstractEventLoop]) -> None:
+        """From the next Play on, read the child's pipes on ``loop`` (a server's), not in a thread."""
+        self._loop = loop
 
     def play(self, code: str) -> None:
         """Check ``code`` and run it; a running or paused brain is stopped first.
@@ -231,8 +238,9 @@ class BrainRunner:
                 self._measured_hz = 0.0
             self._emit(StateChanged(BrainState.RUNNING))
             self._emit(ConsoleLine(ConsoleStream.SYSTEM, f"started at {self._target_hz:g} Hz"))
-            run.reader = threading.Thread(target=self._read, args=(run,), name="brain reader", daemon=True)
-            run.reader.start()
+            run.reader = start_reading(
+                child, partial(self._deliver, run), partial(self._finish, run), self._loop
+            )
             feed.start()
 
     def stop(self) -> None:
@@ -339,14 +347,6 @@ class BrainRunner:
         elapsed = time.monotonic() - run.started
         self._emit(ConsoleLine(ConsoleStream.SYSTEM, f"stopped after {elapsed:.1f} s"))
         self._emit(StateChanged(BrainState.STOPPED, reason))
-
-    def _read(self, run: _Run) -> None:
-        """The reader thread of one run: reports -> events, then the run's ending."""
-        try:
-            read_child(run.child, lambda reports: self._deliver(run, reports))
-        finally:
-            run.child.close_reading()
-        self._finish(run)
 
     def _deliver(self, run: _Run, reports: List[Report]) -> None:
         """Apply what the child reported to the state, and emit the events it makes."""

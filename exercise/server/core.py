@@ -10,6 +10,7 @@ from a worker thread, never from the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -111,8 +112,12 @@ class Exercise:
     # -- listeners ----------------------------------------------------------------------
 
     def subscribe(self, listener: Callable[[BrainEvent], None]) -> Callable[[], None]:
-        """Call ``listener`` with every brain event, from the runner's thread; returns unsubscribe."""
+        """Call ``listener`` with every brain event (as BrainRunner's ``on_event``); returns unsubscribe."""
         return self._brain_listeners.add(listener)
+
+    def read_brain_on(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Read the brain's results on ``loop`` (the server's) from the next Play on."""
+        self._runner.read_on(loop)
 
     def watch(self, listener: Callable[[ExerciseChange], None]) -> Callable[[], None]:
         """Call ``listener`` with every :data:`ExerciseChange`, from the changing thread."""
@@ -130,8 +135,8 @@ class Exercise:
 
     @property
     def code(self) -> str:
-        with self._lock:
-            return self._code
+        # No lock: the event loop reads it, and a Stop that holds the lock waits for the loop.
+        return self._code
 
     @property
     def brain_state(self) -> BrainState:
@@ -215,11 +220,8 @@ class Exercise:
         self._changed(SettingsChanged())
 
     def reset(self, origin: Optional[str] = None) -> None:
-        """Stop the brain and put the default template back.
-
-        The template goes to every tab, the one that asked included: its ``CodeChanged``
-        has no origin (``origin`` is accepted for symmetry with the other commands).
-        """
+        """Stop the brain and put the default template back, for every tab, the one that asked
+        included: its ``CodeChanged`` has no origin (``origin`` is for symmetry with the rest)."""
         with self._lock:
             self._runner.stop()
             unsaved = self._keep_code(self._default_code)
@@ -297,10 +299,8 @@ class Exercise:
         return diagnose(model).to_dict()
 
     def set_model(self, data: bytes, name: str) -> Dict[str, Any]:
-        """Check an uploaded model and, only if it passes, make it the model in use.
-
-        Returns its spec dict. Raises ModelError (the model in use is untouched).
-        """
+        """Check an uploaded model and, only if it passes, make it the model in use; returns its
+        spec dict. Raises ModelError (the model in use is untouched)."""
         model = _checked_upload(data, name)
         path = self.state.store_model(data, model.spec.sha256)
         spec = self._use_model(model, path)

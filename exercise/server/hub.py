@@ -13,7 +13,6 @@ import asyncio
 import functools
 import itertools
 import logging
-import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
@@ -51,11 +50,11 @@ from exercise.server.changes import (
 from exercise.server.client import Client
 from exercise.server.comparison import Compared
 from exercise.server.core import Exercise
+from exercise.server.hops import Hops
 from exercise.server.views import ViewPump
 
 log = logging.getLogger(__name__)
 
-H = TypeVar("H")  # what a handler hopped onto the loop handles
 T = TypeVar("T")  # what a blocking call returns
 
 #: Console lines are gathered this long and sent as one message.
@@ -80,9 +79,8 @@ class Hub:
         self._last_input: Optional[np.ndarray] = None
         #: (camera, its newest frame's seq, when) at the last tick, for a file's playback rate.
         self._playback: Optional[Tuple[CameraSource, int, float]] = None
-        # Calls waiting to run on the loop (see _hop): one loop wake-up takes them all.
-        self._hop_lock = threading.Lock()
-        self._hops: List[Callable[[], None]] = []
+        # Calls onto the loop from the pump's, the runner's and the commands' threads.
+        self._hops = Hops()
         self.pump = ViewPump(lambda: self.exercise.camera, self._deliver_view, exercise.gui_fps)
 
     # -- life ---------------------------------------------------------------------------
@@ -91,44 +89,22 @@ class Hub:
         """Call from the event loop: subscribes to the exercise and starts the view pump."""
         self._loop = asyncio.get_running_loop()
         loop = self._loop
+        self._hops.start()
         self._unsubscribe.append(self.exercise.subscribe(self._on_brain_event_from_runner))
-        self._unsubscribe.append(self.exercise.watch(lambda change: self._hop(self._on_change, change)))
+        self.exercise.read_brain_on(loop)  # results: one wake-up of the loop, no reader thread
+        self._unsubscribe.append(self.exercise.watch(lambda change: self._hops.hop(self._on_change, change)))
         self.pump.set_brain_running(self.exercise.brain_state is BrainState.RUNNING)
         self.pump.start()
         self._ticker = loop.create_task(self._tick())
 
     def _on_brain_event_from_runner(self, event: BrainEvent) -> None:
-        """On the runner's thread: a ``GUI.showImage`` frame goes straight to the view pump
-        (a thread-safe slot, and a megabyte the event loop need not touch); the rest hops
-        onto the loop."""
+        """On the loop (the brain's reports) or a runner's thread (a command's events): a
+        ``GUI.showImage`` frame goes straight to the view pump (a thread-safe slot); the rest
+        hops onto the loop, after what is already waiting there."""
         if isinstance(event, ImageShown):
             self.pump.offer_brain_image(event.image, event.frame_seq, event.timestamp)
         else:
-            self._hop(self._on_brain_event, event)
-
-    def _hop(self, handler: Callable[[H], None], item: H) -> None:
-        """From any thread: run ``handler(item)`` on the loop (dropped once the loop closed).
-
-        Calls queue up in order behind one wake-up of the loop: a digit, a model input and
-        a camera view that arrive together cost one wake-up, not three.
-        """
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        with self._hop_lock:
-            self._hops.append(functools.partial(handler, item))
-            if len(self._hops) > 1:
-                return  # a wake-up is already on its way and will take this one too
-        loop.call_soon_threadsafe(self._run_hops)
-
-    def _run_hops(self) -> None:
-        with self._hop_lock:
-            hops, self._hops = self._hops, []
-        for hop in hops:
-            try:
-                hop()
-            except Exception:  # one failing handler must not drop the calls behind it
-                log.exception("%r failed", hop)
+            self._hops.hop(self._on_brain_event, event)
 
     async def close(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -311,7 +287,7 @@ class Hub:
 
     def _deliver_view(self, jpeg: bytes, seq: int, captured: float, flags: int) -> None:
         """From the view pump's thread: hop to the loop, then fill every client's slot."""
-        self._hop(self._offer_view, (jpeg, seq, captured, flags))
+        self._hops.hop(self._offer_view, (jpeg, seq, captured, flags))
 
     def _offer_view(self, view: Tuple[bytes, int, float, int]) -> None:
         for client in self.clients.values():

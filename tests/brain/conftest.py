@@ -3,6 +3,7 @@ always closed, so no test leaves a child process behind."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -120,13 +121,36 @@ def recorder() -> Recorder:
     return Recorder()
 
 
+@pytest.fixture(params=["thread", "loop"])
+def reading_loop(request: pytest.FixtureRequest) -> Iterator[Optional[asyncio.AbstractEventLoop]]:
+    """How runners read their child: None, in a thread (the CLI); or on this running event
+    loop, in a thread of its own (the server's way, ``BrainRunner.read_on``)."""
+    if request.param == "thread":
+        yield None
+        return
+    loop = asyncio.new_event_loop()
+    running = threading.Event()
+    loop.call_soon(running.set)
+    thread = threading.Thread(target=loop.run_forever, name="test loop", daemon=True)
+    thread.start()
+    running.wait(WAIT)
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(WAIT)
+    loop.close()
+
+
 @pytest.fixture
-def make_runner(camera: PushedCamera, recorder: Recorder) -> Iterator[Callable[..., BrainRunner]]:
-    """``make_runner(model_path=None, **options) -> BrainRunner`` on ``camera`` and ``recorder``."""
+def make_runner(
+    camera: PushedCamera, recorder: Recorder, reading_loop: Optional[asyncio.AbstractEventLoop]
+) -> Iterator[Callable[..., BrainRunner]]:
+    """``make_runner(model_path=None, **options) -> BrainRunner`` on ``camera`` and ``recorder``,
+    reading its child in a thread and, a second time, on an event loop."""
     runners: List[BrainRunner] = []
 
     def make(model_path: Optional[Path] = None, **options: Any) -> BrainRunner:
         runner = BrainRunner(camera, model_path, recorder, **options)
+        runner.read_on(reading_loop)
         runners.append(runner)
         return runner
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import statistics
 import textwrap
@@ -27,7 +28,7 @@ from exercise.brain.events import (
 from exercise.brain.family import descendants
 from exercise.brain.runner import BrainRunner, default_code
 from exercise.exceptions import BrainSyntaxError
-from tests.brain.conftest import PushedCamera, Recorder, process_alive, wait_gone
+from tests.brain.conftest import WAIT, PushedCamera, Recorder, process_alive, wait_gone
 from tests.cameras.helpers import OnDemandCamera
 from tests.conftest import build_onnx_model
 
@@ -558,3 +559,39 @@ def test_a_huge_shown_image_is_refused_with_its_line(runner: BrainRunner, record
     assert failure.line == 6 and "garbage" not in failure.message
     stopped(recorder)
     _assert_usable(runner, recorder)
+
+
+def test_a_run_read_on_a_loop_that_stopped_still_stops_with_its_last_lines(
+    camera: PushedCamera, recorder: Recorder
+) -> None:
+    """The server's loop stops (a shutdown) while the brain runs: Stop, from another thread,
+    drains and closes the pipes itself rather than wait for the loop."""
+    loop = asyncio.new_event_loop()
+    running = threading.Event()
+    loop.call_soon(running.set)
+    thread = threading.Thread(target=loop.run_forever, name="test loop", daemon=True)
+    thread.start()
+    runner = BrainRunner(camera, None, recorder)
+    try:
+        assert running.wait(WAIT)
+        runner.read_on(loop)
+        runner.play(code("""
+            import time
+            print("up")
+            time.sleep(0.3)
+            print("late")
+            while True:
+                pass
+        """))
+        recorder.wait_line("up")
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(WAIT)
+        time.sleep(1.0)  # "late" waits in the pipe
+        started = time.monotonic()
+        runner.stop()
+        assert time.monotonic() - started < 1.0
+        end = stopped(recorder)
+        assert recorder.after(recorder.wait_line("late")) < recorder.after(end)
+    finally:
+        runner.close()
+        loop.close()
