@@ -19,7 +19,8 @@ def add_parser(subparsers: Any) -> None:
         "train-gate",
         help="train the handwriting gate that keeps non-digits from the model (needs the [train] extra)",
         description="Mine the candidates exercise.preprocess.find_candidates returns on generated scenes "
-        "and on non-digits (lines, corners, blobs, textures, printed characters, faces, fingers), train "
+        "and on non-digits (lines, corners, blobs, textures, printed characters, faces, fingers, "
+        "handwritten letters), train "
         "a tiny network that tells handwriting from the rest, pick its threshold so that 99.5% of "
         "validation digits pass, and export it as ONNX with the threshold in its metadata. Prints "
         "digits kept and non-digits rejected per scene family, the held-out family apart. "

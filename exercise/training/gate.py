@@ -9,9 +9,12 @@ that decides, from what :func:`exercise.preprocess.find_candidates` really produ
    (IoU >= 0.3), a non-digit otherwise. The frames are the scene families of
    :mod:`exercise.training.scenes` written with MNIST *train* digits, the same frames with
    non-digits drawn into them (lines, corners, blobs, textures, printed characters,
-   faces, fingers), and plain grounds (paper, wall, desk, board, fabric) with those
-   non-digits and handwritten MNIST digits side by side, so neither the ground nor the
-   scene generator tells the two apart: only the mark and its surroundings do.
+   faces, fingers, handwritten letters), and plain grounds (paper, wall, desk, board,
+   fabric) with those non-digits and handwritten MNIST digits side by side, so neither
+   the ground nor the scene generator tells the two apart: only the mark and its
+   surroundings do. Beside the detector's proposals, marks are picked on purpose (each
+   drawn non-digit, its pieces and parts, places in each scene away from its digits) and
+   labelled the same way; epoch and threshold are chosen on the proposals alone.
    ``scenes.HELD_OUT`` is never mined for training or for the threshold.
 2. **Training**: a tiny network (:class:`GateNet`) on the candidates' ``image28`` and
    ``context28``, binary cross-entropy with the classes balanced; the epoch that rejects

@@ -8,7 +8,8 @@ where nobody wrote one.
 * one drawer per kind of non-digit (:data:`DRAWERS`): straight lines and bars (pens,
   cables, rulers, edges), corners (cards, sheets, frames), blobs (coins, rings, stains),
   textures, printed characters (calendars, clocks, keyboards, pages, signs, seven-segment
-  displays, Hershey fonts plain and bold), faces, fingers. Each returns layers for one
+  displays, Hershey fonts plain and bold), faces, fingers, handwritten letters (only
+  those no digit is read as). Each returns layers for one
   object at a random place; :func:`draw_kind` retries the place until the object keeps
   clear of the written digits, then paints it;
 * :func:`ground`: the plain surfaces they lie on (paper, a wall, a desk, a board, fabric);
