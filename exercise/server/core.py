@@ -184,6 +184,9 @@ class Exercise:
         return BrainStatus(self.brain_state.value, runner.target_hz, round(runner.measured_hz, 2))
 
     # -- commands (blocking; any thread) -----------------------------------------------
+    # Play, Stop, Pause and Resume change nothing but the brain's state, which the runner
+    # announces itself (StateChanged): a SettingsChanged too would send every tab each
+    # state twice.
 
     def play(self, code: Optional[str] = None, origin: Optional[str] = None) -> None:
         """Save ``code`` if given, then check and run the code.
@@ -200,24 +203,20 @@ class Exercise:
                 except StateError as exc:
                     unsaved = exc
             self._runner.play(self._code)
-        self._changed(SettingsChanged())
         if unsaved is not None:
             raise unsaved
 
     def stop(self) -> None:
         with self._lock:
             self._runner.stop()
-        self._changed(SettingsChanged())
 
     def pause(self) -> None:
         with self._lock:
             self._runner.pause()
-        self._changed(SettingsChanged())
 
     def resume(self) -> None:
         with self._lock:
             self._runner.resume()
-        self._changed(SettingsChanged())
 
     def reset(self, origin: Optional[str] = None) -> None:
         """Stop the brain and put the default template back, for every tab, the one that asked

@@ -70,6 +70,30 @@ def test_frequency_pause_and_resume(server):
         receive_until(ws, of_type("state", brain__state="stopped"))
 
 
+def test_play_pause_resume_and_stop_send_each_state_once(server):
+    code = "import GUI\nwhile True:\n    GUI.showDigit(3, None, None)\n"
+    with server.connect() as ws:
+        send(ws, type="play", code=code, id="p")
+        _, played = receive_until(ws, of_type("state", brain__state="running"), timeout=20)
+        send(ws, type="pause", id="z")
+        _, seen = receive_until(ws, of_type("state", brain__state="paused"))
+        send(ws, type="resume", id="r")
+        _, more = receive_until(ws, of_type("state", brain__state="running"))
+        # Anything sent late (a doubled state) is in what comes before the pong.
+        send(ws, type="ping", id="end")
+        _, tail = receive_until(ws, of_type("pong", id="end"))
+        send(ws, type="stop")
+        _, stopped = receive_until(ws, of_type("state", brain__state="stopped"))
+        send(ws, type="ping", id="last")
+        _, last = receive_until(ws, of_type("pong", id="last"))
+    states = [
+        m["brain"]["state"]
+        for m in played + seen + more + tail + stopped + last
+        if isinstance(m, dict) and m.get("type") == "state"
+    ]
+    assert states == ["running", "pausing", "paused", "running", "stopped"], states
+
+
 def test_syntax_error_answers_with_the_line(server):
     with server.connect() as ws:
         send(ws, type="play", code="x = 1\nif x\n", id=5)
