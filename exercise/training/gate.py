@@ -89,7 +89,7 @@ DRAWN = "drawn "
 #: A candidate of a frame with non-digits drawn in that the plain frame already had.
 SAME_BOX_IOU = 0.9
 #: Bump when the mining below changes what it produces, so old caches are mined again.
-MINING_VERSION = 4
+MINING_VERSION = 5
 #: Beside what the detector proposes, the gate is shown marks picked on purpose: parts of
 #: every non-digit drawn into a frame, and places in every scene away from its digits.
 #: The detector proposes few non-digits, and only of kinds its own training met; a gate
@@ -251,17 +251,18 @@ def parts_of(rng: Rng, objects: Sequence[Box], shape: Tuple[int, ...]) -> List[B
 def places_in(rng: Rng, frame: Frame) -> List[Box]:
     """:data:`PLACES_PER_SCENE` digit-shaped boxes of a scene frame well away from its digits."""
     height, width = frame.image.shape[:2]
-    digits = [*frame.boxes, *frame.partial]
+    # Where a drawn non-digit may not go is where a place may not be either.
+    near_digits = nondigits.keep_clear(frame.image.shape, [*frame.boxes, *frame.partial])
     looks: List[Box] = []
     for _ in range(PLACES_PER_SCENE * 4):
         if len(looks) == PLACES_PER_SCENE:
             break
         side = rng.uniform(*PLACE_SIDE) * height
-        box = clipped(
+        x, y, w, h = box = clipped(
             (rng.uniform(0, width - side), rng.uniform(0, height - side), side * rng.uniform(0.5, 1.0), side),
             frame.image.shape,
         )
-        if not any(overlaps(box, grown_box(digit, 0.35)) for digit in digits):
+        if not near_digits[y : y + h, x : x + w].any():
             looks.append(box)
     return looks
 
@@ -270,15 +271,6 @@ def clipped(box: Tuple[float, float, float, float], shape: Tuple[int, ...]) -> B
     x, y, w, h = (int(round(v)) for v in box)
     x, y = max(0, x), max(0, y)
     return x, y, max(1, min(w, shape[1] - x)), max(1, min(h, shape[0] - y))
-
-
-def grown_box(box: Box, share: float) -> Box:
-    pad = int(share * box[3]) + 2
-    return box[0] - pad, box[1] - pad, box[2] + 2 * pad, box[3] + 2 * pad
-
-
-def overlaps(a: Box, b: Box) -> bool:
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
 def mine_split(

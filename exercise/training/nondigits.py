@@ -403,7 +403,6 @@ def draw_printed(rng: Rng, canvas: np.ndarray) -> List[Layer]:
     return [(mask, colour)]
 
 
-#: Segments a-g of a seven-segment display per digit, and their ends in a unit 1x2 cell.
 def wobbled(rng: Rng, patch: np.ndarray, pixels: float) -> np.ndarray:
     """``patch`` bent by a smooth random displacement of about ``pixels``, so a font's
     even strokes waver like a hand's."""
@@ -445,6 +444,7 @@ def draw_letters(rng: Rng, canvas: np.ndarray) -> List[Layer]:
     return [(mask, visible_colour(rng, grey_at(canvas, (x, y)), contrast=90))]
 
 
+#: Segments a-g of a seven-segment display per digit, and their ends in a unit 1x2 cell.
 SEGMENTS = ("abcdef", "bc", "abged", "abgcd", "fgbc", "afgcd", "afgedc", "abc", "abcdefg", "abcdfg")
 SEGMENT_ENDS = {
     "a": ((0, 0), (1, 0)),
