@@ -184,9 +184,9 @@ class Exercise:
         return BrainStatus(self.brain_state.value, runner.target_hz, round(runner.measured_hz, 2))
 
     # -- commands (blocking; any thread) -----------------------------------------------
-    # Play, Stop, Pause and Resume change nothing but the brain's state, which the runner
-    # announces itself (StateChanged): a SettingsChanged too would send every tab each
-    # state twice.
+    # Play, Stop, Pause, Resume and Reset change no setting, only the brain's state, which
+    # the runner announces itself (StateChanged): a SettingsChanged too would send every
+    # tab each state twice.
 
     def play(self, code: Optional[str] = None, origin: Optional[str] = None) -> None:
         """Save ``code`` if given, then check and run the code.
@@ -225,7 +225,6 @@ class Exercise:
             self._runner.stop()
             unsaved = self._keep_code(self._default_code)
         self._changed(CodeChanged(self._default_code, None))
-        self._changed(SettingsChanged())
         if unsaved is not None:
             raise unsaved
 

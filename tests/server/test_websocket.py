@@ -94,6 +94,19 @@ def test_play_pause_resume_and_stop_send_each_state_once(server):
     assert states == ["running", "pausing", "paused", "running", "stopped"], states
 
 
+def test_reset_of_a_running_brain_sends_stopped_once(server):
+    code = "import GUI\nwhile True:\n    GUI.showDigit(3, None, None)\n"
+    with server.connect() as ws:
+        send(ws, type="play", code=code, id="p")
+        receive_until(ws, of_type("state", brain__state="running"), timeout=20)
+        send(ws, type="reset", id="r")
+        _, seen = receive_until(ws, of_type("state", brain__state="stopped"))
+        send(ws, type="ping", id="end")
+        _, tail = receive_until(ws, of_type("pong", id="end"))
+    states = [m["brain"]["state"] for m in seen + tail if isinstance(m, dict) and m.get("type") == "state"]
+    assert states == ["stopped"], states
+
+
 def test_syntax_error_answers_with_the_line(server):
     with server.connect() as ws:
         send(ws, type="play", code="x = 1\nif x\n", id=5)
