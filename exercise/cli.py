@@ -24,6 +24,7 @@ COMMANDS = [
     "evaluate",
     "record",
     "train",
+    "scene_examples",
     "train_gate",
     "train_detector",
     "export",

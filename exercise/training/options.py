@@ -167,6 +167,27 @@ def add_finetune_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_scene_examples_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Register every ``scene-examples`` option on ``parser``; returns it."""
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default="runs/scene-examples",
+        help="where the two IDX files and scene-examples.json go (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--frames",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="generated frames of each tuning scene family; each gives one to three examples "
+        "(default: %(default)s)",
+    )
+    add_data_argument(parser)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, only the summary lines")
+    return parser
+
+
 def add_gate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Register every ``train-gate`` option on ``parser``; returns it."""
     parser.add_argument(
