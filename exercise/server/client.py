@@ -73,6 +73,12 @@ class Client:
         self.digit = text
         self.wake.set()
 
+    def forget_readings(self) -> None:
+        """Drop the digit and model input not sent yet: queued state messages go first, so
+        a reading taken before a Stop would otherwise reach the tab after it."""
+        self.digit = None
+        self.input = None
+
     async def run_sender(self) -> None:
         """Send whatever is waiting, newest images only, until the socket fails or closes."""
         try:

@@ -294,6 +294,8 @@ class Hub:
             client.offer_view(view)
 
     def _on_brain_event(self, event: BrainEvent) -> None:
+        if isinstance(event, (DigitShown, InputShown)) and self.exercise.brain_state is BrainState.STOPPED:
+            return  # shown just before a Stop, read just after it: the tab has cleared its reading
         if isinstance(event, DigitShown):
             label = self.exercise.camera.label_of(event.frame_seq)
             text = m.encode(
@@ -314,6 +316,8 @@ class Hub:
         elif isinstance(event, StateChanged):
             if event.state is BrainState.STOPPED:
                 self._last_input = None  # the page clears it too: nothing stale to explain
+                for client in self.clients.values():
+                    client.forget_readings()
             self._flush_console()
             self._broadcast_state()
         elif isinstance(event, FrequencyMeasured):

@@ -211,6 +211,8 @@ class App {
     c.on("state", (msg) => this.applyState(msg));
     c.on("code", (msg) => this.onCode(msg));
     c.on("digit", (msg) => {
+      // Read before a Stop but arrived after it: a stopped brain shows no digit.
+      if (this.brainState === "stopped") return;
       this.lastDigit = msg;
       if (msg.digit === null || msg.digit === undefined) this.inputView.fade();
       this.result.show(msg.digit, msg.probabilities);

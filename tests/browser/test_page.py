@@ -214,6 +214,14 @@ def test_play_shows_prints_and_digits_then_stop(page: Page, serve: ServerProcess
     expect(page.locator("#digit")).to_have_text("no digit")
     expect(page.locator("#bars .bar-row.best")).to_have_count(0)
     expect(page.locator("#input-canvas")).not_to_have_attribute("data-shown", "1")
+    # A digit read just before the Stop that arrives after it changes nothing.
+    page.evaluate(
+        """() => window.exercise.connection.dispatch(JSON.stringify({
+            v: 1, type: "digit", digit: 7, probabilities: Array(10).fill(0.1), box: null, seq: 1, label: null,
+        }))"""
+    )
+    expect(page.locator("#digit")).to_have_text("no digit")
+    expect(page.locator("#bars .bar-row.best")).to_have_count(0)
 
 
 def test_ctrl_enter_in_the_editor_plays_without_adding_a_line(page: Page, serve: ServerProcess) -> None:

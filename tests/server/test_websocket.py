@@ -107,6 +107,28 @@ def test_reset_of_a_running_brain_sends_stopped_once(server):
     assert states == ["stopped"], states
 
 
+def test_no_digit_follows_the_stopped_state(server):
+    # The page clears its reading on "stopped"; a digit read before the Stop but sent after
+    # it would show a stopped brain still reading. A brain showing a digit at 1000 Hz,
+    # stopped several times, makes the late digit likely if it can happen.
+    code = "import GUI\nwhile True:\n    GUI.showDigit(3, [0.1] * 10, None)\n"
+    late = []
+    with server.connect() as ws:
+        send(ws, type="set_frequency", hz=1000)
+        for attempt in range(6):
+            send(ws, type="play", code=code, id=f"p{attempt}")
+            receive_until(ws, of_type("digit"), timeout=20)
+            send(ws, type="stop")
+            receive_until(ws, of_type("state", brain__state="stopped"))
+            send(ws, type="ping", id=f"end{attempt}")
+            _, tail = receive_until(ws, of_type("pong", id=f"end{attempt}"))
+            time.sleep(0.1)
+            send(ws, type="ping", id=f"after{attempt}")
+            _, after = receive_until(ws, of_type("pong", id=f"after{attempt}"))
+            late += [m for m in tail + after if isinstance(m, dict) and m.get("type") == "digit"]
+    assert not late, late
+
+
 def test_syntax_error_answers_with_the_line(server):
     with server.connect() as ws:
         send(ws, type="play", code="x = 1\nif x\n", id=5)
