@@ -70,6 +70,7 @@ from exercise.preprocess import (
     working_image,
 )
 from exercise.training import nondigits, provenance, scenes
+from exercise.training.detector import pad_drawing
 from exercise.training.export import export_graph
 from exercise.training.scoring import MATCH_IOU, iou, on_partial, threshold_keeping
 
@@ -86,10 +87,13 @@ VAL_FRACTION = 0.5
 #: Non-digits drawn into frames (exercise/training/nondigits.py); each is a row of the table.
 KINDS = tuple(nondigits.DRAWERS)
 DRAWN = "drawn "
+#: The page's drawing pad (and any plain drawing posted to the REST API): handwriting too,
+#: though its strokes are as even as print. The detector learnt them; the gate must as well.
+PADS = "pad drawings"
 #: A candidate of a frame with non-digits drawn in that the plain frame already had.
 SAME_BOX_IOU = 0.9
 #: Bump when the mining below changes what it produces, so old caches are mined again.
-MINING_VERSION = 5
+MINING_VERSION = 6
 #: Beside what the detector proposes, the gate is shown marks picked on purpose: parts of
 #: every non-digit drawn into a frame, and places in every scene away from its digits.
 #: The detector proposes few non-digits, and only of kinds its own training met; a gate
@@ -313,6 +317,9 @@ def mine_split(
                 rng = np.random.default_rng([seed, 2, k_index, index])
                 ground, objects = drawn_frame(rng, kind, digits[0])
                 miner.add(ground, looks=parts_of(rng, objects, ground.image.shape))
+        for index in range(per_kind):
+            image, boxes = pad_drawing(np.random.default_rng([seed, 3, index]), digits)
+            miner.add(Frame(image, boxes, PADS))
     return miner.result()
 
 
@@ -357,7 +364,7 @@ def mine_all(frames: int, data_dir: Path, quiet: bool) -> Tuple[Dict[str, Mined]
     order = np.random.default_rng(20240601).permutation(len(train_labels))
     val_index, train_index = order[:VAL_DIGITS], order[VAL_DIGITS:]
     tuning = list(scenes.TUNING_FAMILIES)
-    sources = [*tuning, *(DRAWN + kind for kind in KINDS), scenes.HELD_OUT]
+    sources = [*tuning, *(DRAWN + kind for kind in KINDS), PADS, scenes.HELD_OUT]
     val_frames = max(1, int(frames * VAL_FRACTION))
     mined = {
         "train": mine_split(
@@ -487,10 +494,22 @@ def augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return (out * gain + noise).clamp_(0.0, 1.0)
 
 
+def epoch_order(proposed: np.ndarray, looks_per_proposal: float, generator: torch.Generator) -> torch.Tensor:
+    """The training candidates of one epoch, shuffled: every proposal of the detector and a
+    fresh random draw of ``looks_per_proposal`` looks (marks picked on purpose) per proposal."""
+    proposals = torch.from_numpy(np.flatnonzero(proposed))
+    looks = torch.from_numpy(np.flatnonzero(~proposed))
+    take = min(len(looks), int(round(looks_per_proposal * len(proposals))))
+    drawn = looks[torch.randperm(len(looks), generator=generator)[:take]]
+    both = torch.cat([proposals, drawn])
+    return both[torch.randperm(len(both), generator=generator)]
+
+
 def train_epoch(
     net: nn.Module,
     inputs: torch.Tensor,
     targets: torch.Tensor,
+    order: torch.Tensor,
     optimizer: torch.optim.Optimizer,
     scheduler: Any,
     generator: torch.Generator,
@@ -500,9 +519,8 @@ def train_epoch(
     dry_run: bool = False,
     quiet: bool = False,
 ) -> float:
-    """One epoch over the shuffled training candidates; returns the mean loss."""
+    """One epoch over the training candidates in ``order``; returns the mean loss."""
     net.train()
-    order = torch.randperm(len(targets), generator=generator)
     total, seen = 0.0, 0
     steps = range(0, len(order), batch_size)
     interval = 0.1 if sys.stderr.isatty() else 30.0
@@ -767,12 +785,13 @@ def main(argv: Optional[List[str]] = None, args: Optional[argparse.Namespace] = 
     generator = torch.Generator().manual_seed(args.seed)
     optimizer = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     epochs = 1 if args.dry_run else args.epochs
-    steps = max(1, -(-len(targets) // args.batch_size))
+    orders = [epoch_order(train.proposed, args.looks_per_proposal, generator) for _ in range(epochs)]
+    steps = max(1, -(-len(orders[0]) // args.batch_size))
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=args.lr, epochs=epochs, steps_per_epoch=steps
     )
-    positives = max(float(targets.sum()), 1.0)
-    pos_weight = torch.tensor((len(targets) - positives) / positives)
+    positives = max(float(targets[orders[0]].sum()), 1.0)
+    pos_weight = torch.tensor((len(orders[0]) - positives) / positives)
     print(
         f"GateNet: {n_params:,} parameters; {args.threads} thread(s); keep target {KEEP_TARGET:.1%} of digits"
     )
@@ -784,6 +803,7 @@ def main(argv: Optional[List[str]] = None, args: Optional[argparse.Namespace] = 
             net,
             inputs,
             targets,
+            orders[epoch - 1],
             optimizer,
             scheduler,
             generator,

@@ -210,6 +210,15 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
         "--batch-size", type=int, default=64, help="training batch size (default: %(default)s)"
     )
     parser.add_argument(
+        "--looks-per-proposal",
+        type=float,
+        default=1.0,
+        metavar="R",
+        help="marks picked on purpose (parts of objects, places in scenes) that each epoch draws "
+        "afresh, per candidate the detector proposed; they outnumber the proposals about twenty "
+        "to one, and all of them would drown what the detector really offers (default: %(default)s)",
+    )
+    parser.add_argument(
         "--lr",
         type=float,
         default=3e-3,

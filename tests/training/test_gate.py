@@ -84,6 +84,19 @@ def test_mining_labels_the_purposely_picked_marks_apart_from_the_proposals() -> 
     assert len(mined.only_proposed()) == int(mined.proposed.sum())
 
 
+def test_each_epoch_trains_on_every_proposal_and_a_fresh_draw_of_looks() -> None:
+    import torch
+
+    proposed = np.array([True] * 10 + [False] * 200)
+    generator = torch.Generator().manual_seed(0)
+    first, second = (training_gate.epoch_order(proposed, 2.0, generator).numpy() for _ in range(2))
+    for order in (first, second):
+        assert len(order) == len(set(order.tolist())) == 30
+        assert proposed[order].sum() == 10  # every proposal, once
+    assert set(first[~proposed[first]]) != set(second[~proposed[second]])  # other looks each epoch
+    assert len(training_gate.epoch_order(proposed, 50.0, generator)) == 210  # no more looks than there are
+
+
 def test_threshold_keeps_at_least_the_target_share_of_digits() -> None:
     scores = np.random.default_rng(0).random(1000).astype(np.float32)
     threshold = training_gate.pick_threshold(scores, keep=0.995)
