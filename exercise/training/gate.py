@@ -60,6 +60,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
+from exercise.exceptions import UsageError
 from exercise.gate import GATE_PATH, THRESHOLD_KEY, HandwritingGate
 from exercise.preprocess import (
     WEAK_DETECTION,
@@ -500,8 +501,8 @@ def epoch_order(proposed: np.ndarray, looks_per_proposal: float, generator: torc
     proposals = torch.from_numpy(np.flatnonzero(proposed))
     looks = torch.from_numpy(np.flatnonzero(~proposed))
     take = min(len(looks), int(round(looks_per_proposal * len(proposals))))
-    drawn = looks[torch.randperm(len(looks), generator=generator)[:take]]
-    both = torch.cat([proposals, drawn])
+    picked = looks[torch.randperm(len(looks), generator=generator)[:take]]
+    both = torch.cat([proposals, picked])
     return both[torch.randperm(len(both), generator=generator)]
 
 
@@ -757,6 +758,8 @@ def main(argv: Optional[List[str]] = None, args: Optional[argparse.Namespace] = 
         args = build_arg_parser().parse_args(argv)
     from exercise.training import data
 
+    if args.looks_per_proposal < 0:
+        raise UsageError(f"--looks-per-proposal must be 0 or more, not {args.looks_per_proposal}")
     started = time.perf_counter()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)

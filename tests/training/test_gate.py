@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import onnx
+import pytest
 
 from exercise.gate import THRESHOLD_KEY, HandwritingGate
 from exercise.training import gate as training_gate
@@ -95,6 +96,17 @@ def test_each_epoch_trains_on_every_proposal_and_a_fresh_draw_of_looks() -> None
         assert proposed[order].sum() == 10  # every proposal, once
     assert set(first[~proposed[first]]) != set(second[~proposed[second]])  # other looks each epoch
     assert len(training_gate.epoch_order(proposed, 50.0, generator)) == 210  # no more looks than there are
+
+
+def test_a_negative_share_of_looks_is_refused(tmp_path: Path) -> None:
+    from exercise.exceptions import UsageError
+
+    args = add_gate_arguments(argparse.ArgumentParser()).parse_args(
+        ["--out", str(tmp_path), "--looks-per-proposal", "-1", "--dry-run"]
+    )
+    with pytest.raises(UsageError, match="looks-per-proposal"):
+        training_gate.main(args=args)
+    assert not any(tmp_path.iterdir())
 
 
 def test_threshold_keeps_at_least_the_target_share_of_digits() -> None:
