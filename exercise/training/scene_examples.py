@@ -25,13 +25,13 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from exercise.idx import idx_bytes, load_split
+from exercise.idx import SPLIT_FILES, idx_bytes, load_split
 from exercise.preprocess import preprocess
 from exercise.training import scenes
 from exercise.training.scoring import MATCH_IOU, iou
 
-IMAGES_FILE = "train-images-idx3-ubyte"
-LABELS_FILE = "train-labels-idx1-ubyte"
+#: The files an example set and MNIST's training split are kept in (exercise/examples.py).
+IMAGES_FILE, LABELS_FILE = SPLIT_FILES["train"]
 SUMMARY = "scene-examples.json"
 #: Frames with digits only: an empty frame gives no example.
 EMPTY_FRACTION = 0.0
