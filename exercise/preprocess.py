@@ -40,7 +40,7 @@ import numpy as np
 
 from exercise.detector import load_detector, strongest_apart
 from exercise.exceptions import ImageError
-from exercise.gate import load_gate
+from exercise.gate import HandwritingGate, load_gate
 
 # --- working resolution ---------------------------------------------------------------
 #: Frames whose longer side is larger are shrunk to this before anything else (for speed).
@@ -154,6 +154,8 @@ class Candidate:
     light_ink: bool
     #: How sure the detector is that a handwritten digit is there, 0..1.
     score: float = 1.0
+    #: Found in a drawing (a plain border: the drawing pad, a rendered image), not a camera's view.
+    drawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -583,6 +585,7 @@ def candidate_at(
         context28=context_patch(grey, blob.box, blob.light_ink),
         light_ink=blob.light_ink,
         score=score,
+        drawn=margin > 0,
     )
 
 
@@ -607,6 +610,20 @@ def largest(found: Sequence[BoxedT]) -> Optional[BoxedT]:
     return max(found, key=lambda digit: digit.box[2] * digit.box[3]) if found else None
 
 
+def gate_threshold(candidate: Candidate, gate: HandwritingGate, strong_detection: float) -> float:
+    """The gate score ``candidate`` needs to be a digit.
+
+    In a camera's view a strong detection needs the gate's own threshold and a weak one a
+    sure gate. A drawing needs one look less: the gate guards against what a room holds
+    (cables, card corners, print), which a drawing does not, and a drawing's even strokes
+    are what the gate finds least like a pen on paper.
+    """
+    strong = candidate.score >= strong_detection
+    if candidate.drawn:
+        return 0.0 if strong else gate.threshold
+    return gate.threshold if strong else SURE_HANDWRITING
+
+
 def preprocess(frame: np.ndarray, scaling: Scaling = Scaling.UNIT) -> List[DigitCandidate]:
     """The handwritten digits in a BGR (or grey) frame of any size, left to right; [] if none.
 
@@ -625,11 +642,8 @@ def preprocess(frame: np.ndarray, scaling: Scaling = Scaling.UNIT) -> List[Digit
     gate = load_gate()
     strong = load_detector().threshold
     scores = gate.scores(np.stack([c.image28 for c in found]), np.stack([c.context28 for c in found]))
-    handwriting = [
-        i
-        for i, score in enumerate(scores.tolist())
-        if score >= (gate.threshold if found[i].score >= strong else SURE_HANDWRITING)
-    ]
+    needed = [gate_threshold(candidate, gate, strong) for candidate in found]
+    handwriting = [i for i, score in enumerate(scores.tolist()) if score >= needed[i]]
     # Where two boxes found one digit, the reading that looks most like handwriting.
     kept = best_readings([found[i] for i in handwriting], [float(scores[i]) for i in handwriting])
     return [DigitCandidate(tensor=scale(c.image28, scaling), box=c.box, image28=c.image28) for c in kept]

@@ -525,3 +525,26 @@ def test_a_detected_box_reaching_past_the_frame_is_cut_to_it() -> None:
     assert blob is not None
     x, y, w, h = blob.box
     assert x <= 5 and w <= 10 and 8 <= y <= 12 and 46 <= h <= 56
+
+
+@pytest.mark.parametrize(
+    ("drawn", "strong", "needed"),
+    [(False, True, "gate"), (False, False, "sure"), (True, True, "nothing"), (True, False, "gate")],
+)
+def test_a_drawing_needs_one_look_less_than_a_camera_view(drawn: bool, strong: bool, needed: str) -> None:
+    from exercise.detector import load_detector
+    from exercise.gate import load_gate
+
+    gate, detector = load_gate(), load_detector()
+    score = detector.threshold if strong else (P.WEAK_DETECTION + detector.threshold) / 2
+    blank = np.zeros((28, 28), np.uint8)
+    candidate = P.Candidate((0, 0, 10, 10), blank, blank, light_ink=False, score=score, drawn=drawn)
+    expected = {"gate": gate.threshold, "sure": P.SURE_HANDWRITING, "nothing": 0.0}[needed]
+    assert P.gate_threshold(candidate, gate, detector.threshold) == expected
+
+
+def test_a_pad_drawing_is_marked_drawn_and_a_camera_frame_is_not() -> None:
+    frame = page()
+    draw_seven(frame, 280, 140, 200)
+    assert [c.drawn for c in P.find_candidates(frame)] == [True]
+    assert [c.drawn for c in P.find_candidates(camera_noise(frame))] == [False]
