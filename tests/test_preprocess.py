@@ -297,10 +297,6 @@ def test_a_straight_pen_on_the_sheet_is_not_a_one() -> None:
     assert preprocess(camera_noise(frame)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 11): the detector and the gate still take a large printed 7 for handwriting",
-)
 def test_printed_digits_are_not_handwriting() -> None:
     frame = page()
     cv2.putText(frame, "7", (250, 330), cv2.FONT_HERSHEY_DUPLEX, 7.0, (INK,) * 3, 14, cv2.LINE_AA)

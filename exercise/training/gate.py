@@ -76,8 +76,10 @@ from exercise.training.export import export_graph
 from exercise.training.scoring import MATCH_IOU, iou, on_partial, threshold_keeping
 
 # --- settings ---------------------------------------------------------------------------------
-#: Share of validation digits the threshold must let through.
-KEEP_TARGET = 0.995
+#: Share of validation digits the threshold must let through. The gate is the second look,
+#: after the detector: at 98 % it turns away four in five of the non-digits the detector
+#: lets through, at 99.5 % barely half, for a point of digits (docs/gate-card.md).
+KEEP_TARGET = 0.98
 #: Scene seeds of each split: training, validation and the held-out report share no frame,
 #: and none is a benchmark's (they use seeds 0 and 1).
 SPLIT_SEEDS = {"train": 1000, "val": 2000, "held_out": 3000}
