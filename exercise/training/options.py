@@ -180,8 +180,8 @@ def add_scene_examples_arguments(parser: argparse.ArgumentParser) -> argparse.Ar
         type=int,
         default=1000,
         metavar="N",
-        help="generated frames of each tuning scene family; each gives one to three examples "
-        "(default: %(default)s)",
+        help="generated frames of each tuning scene family, and pad drawings; a frame gives one "
+        "to three examples, a drawing one or none (default: %(default)s)",
     )
     add_data_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar, only the summary lines")

@@ -3,10 +3,12 @@
 ``digit-classifier scene-examples --out DIR`` ends up in :func:`main`. It writes MNIST
 *train* digits into generated webcam scenes (the tuning families of
 :mod:`exercise.training.scenes`, never the held-out one, and never test digits, which the
-benchmarks write), reads each frame with :func:`exercise.preprocess.preprocess`, and keeps
-every candidate found on a written digit, labelled with that digit: the 28x28 images a
-model meets live, with the stroke changes, blur and stray ink of the webcam path, which
-MNIST's own scans never show.
+benchmarks write) and draws as many on drawing pads, reads each picture with
+:func:`exercise.preprocess.preprocess`, and keeps every candidate found on a written digit,
+labelled with that digit: the 28x28 images a model meets live, with the stroke changes,
+blur and stray ink of the webcam path and the even brush of the pad, which MNIST's own
+scans never show. Fine-tuning on the scenes alone taught a model webcam digits and cost it
+pad drawings.
 
 DIR gets the two IDX files that ``train --finetune MODEL --extra DIR`` reads (and any
 framework can), and ``scene-examples.json``: how many examples each family gave.
@@ -19,7 +21,7 @@ import json
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -28,6 +30,7 @@ from tqdm import tqdm
 from exercise.idx import SPLIT_FILES, idx_bytes, load_split
 from exercise.preprocess import preprocess
 from exercise.training import scenes
+from exercise.training.detector import pad_drawing
 from exercise.training.scoring import MATCH_IOU, iou
 
 #: The files an example set and MNIST's training split are kept in (exercise/examples.py).
@@ -37,6 +40,9 @@ SUMMARY = "scene-examples.json"
 EMPTY_FRACTION = 0.0
 #: The scenes' seed: no benchmark's (0, 1, 7, 11) and not the gate's mining (1000-3000).
 SEED = 4000
+Box = Tuple[int, int, int, int]
+#: What the drawing pad's examples are counted under, beside the scene families.
+PAD = "pad"
 
 
 def examples_in(frame: scenes.SceneFrame) -> List[Tuple[np.ndarray, int]]:
@@ -45,12 +51,29 @@ def examples_in(frame: scenes.SceneFrame) -> List[Tuple[np.ndarray, int]]:
     A candidate counts for the written digit it overlaps most (IoU at least MATCH_IOU, as the
     benchmarks score); candidates on nothing, or on digits the frame cuts or covers, give none.
     """
+    return labelled(frame.image, frame.boxes, frame.labels)
+
+
+def labelled(image: np.ndarray, boxes: Sequence[Box], labels: Sequence[int]) -> List[Tuple[np.ndarray, int]]:
+    """(image28, label) of each candidate ``preprocess`` finds in ``image`` on one of the
+    written digits' ``boxes`` (see :func:`examples_in`)."""
     found = []
-    for candidate in preprocess(frame.image):
-        overlaps = [iou(candidate.box, box) for box in frame.boxes]
+    for candidate in preprocess(image):
+        overlaps = [iou(candidate.box, box) for box in boxes]
         if overlaps and max(overlaps) >= MATCH_IOU:
-            found.append((candidate.image28, frame.labels[int(np.argmax(overlaps))]))
+            found.append((candidate.image28, int(labels[int(np.argmax(overlaps))])))
     return found
+
+
+def pad_examples(index: int, digits: scenes.DigitSet, seed: int = SEED) -> List[Tuple[np.ndarray, int]]:
+    """The examples of drawing pad picture ``index``: one digit drawn as the detector's
+    trainer draws the pad (any size, brush width, place and pair of greys), or none."""
+    rng = np.random.default_rng([seed, 5, index])
+    images, labels = digits
+    pick = int(rng.integers(len(images)))
+    # pad_drawing draws one of the digits it is given: give it the one picked, to know its label.
+    image, boxes = pad_drawing(rng, (images[pick : pick + 1], labels[pick : pick + 1]))
+    return labelled(image, boxes, [int(labels[pick])] * len(boxes))
 
 
 def collect(
@@ -60,8 +83,8 @@ def collect(
     images: List[np.ndarray] = []
     labels: List[int] = []
     per_family: Counter[str] = Counter()
-    total = frames_per_family * len(scenes.TUNING_FAMILIES)
-    with tqdm(total=total, desc="scenes", unit="frame", disable=quiet) as bar:
+    total = frames_per_family * (len(scenes.TUNING_FAMILIES) + 1)
+    with tqdm(total=total, desc="scenes and pads", unit="picture", disable=quiet) as bar:
         for family in scenes.TUNING_FAMILIES:
             for frame in scenes.generate(family, frames_per_family, seed, EMPTY_FRACTION, digits):
                 for image, label in examples_in(frame):
@@ -69,6 +92,12 @@ def collect(
                     labels.append(label)
                     per_family[family] += 1
                 bar.update()
+        for index in range(frames_per_family):
+            for image, label in pad_examples(index, digits, seed):
+                images.append(image)
+                labels.append(label)
+                per_family[PAD] += 1
+            bar.update()
     stacked = np.stack(images) if images else np.zeros((0, 28, 28), np.uint8)
     return stacked, np.array(labels, np.uint8), dict(per_family)
 
@@ -83,7 +112,7 @@ def main(args: argparse.Namespace) -> int:
     digits = load_split(data_dir, "train")
     print(
         f"{args.frames:,} frames of each of {', '.join(scenes.TUNING_FAMILIES)} "
-        f"(held out: {scenes.HELD_OUT}), MNIST train digits from {data_dir}"
+        f"(held out: {scenes.HELD_OUT}) and as many pad drawings, MNIST train digits from {data_dir}"
     )
     images, labels, per_family = collect(args.frames, digits, quiet=args.quiet)
     out = Path(args.out)

@@ -13,6 +13,7 @@ import numpy as np
 from exercise.cli import main as cli_main
 from exercise.examples import ExampleSet
 from exercise.idx import load_split
+from exercise.model import DEFAULT_MODEL_PATH, DigitModel
 from exercise.preprocess import preprocess
 from exercise.training import scene_examples, scenes
 
@@ -42,8 +43,19 @@ def test_the_command_writes_idx_files_that_finetuning_reads(tmp_path: Path, mnis
     images, labels = ExampleSet(out).load()  # what train --finetune --extra reads
     assert images.shape == (summary["examples"], 28, 28) and images.dtype == np.uint8
     assert summary["examples"] >= len(scenes.TUNING_FAMILIES)
-    assert set(summary["per_family"]) <= set(scenes.TUNING_FAMILIES)  # never the held-out family
+    # never the held-out family
+    assert set(summary["per_family"]) <= {*scenes.TUNING_FAMILIES, scene_examples.PAD}
     assert np.bincount(labels, minlength=10).tolist() == summary["per_digit"]
+
+
+def test_pad_drawings_give_their_digit_labelled_as_drawn(mnist_dir: Path) -> None:
+    digits = load_split(mnist_dir, "train")
+    examples = [example for index in range(30) for example in scene_examples.pad_examples(index, digits)]
+    assert len(examples) >= 24  # one pad in ten is left empty
+    model = DigitModel.load(DEFAULT_MODEL_PATH)
+    read = [int(np.argmax(model.predict_image28(image))) for image, _ in examples]
+    # The default model reads 98% of pad examples as labelled; wrong labels would read 10%.
+    assert sum(digit == label for digit, (_, label) in zip(read, examples)) >= 0.9 * len(examples)
 
 
 def test_no_frames_is_refused(tmp_path: Path) -> None:
