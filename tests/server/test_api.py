@@ -104,13 +104,15 @@ def test_digit_refuses_a_decompression_bomb_before_decoding_it(server):
 PAD_SIDE = 280
 PAD_STROKE = PAD_SIDE / 14.0
 PAD_INK = 0x11
-PAD_DRAWINGS = 100
-#: How many of the PAD_DRAWINGS of each kind REST read right with the default model before
-#: it shared predict's reading path (it inverted dark-bordered images and added a paper
-#: margin of its own; measured at bc112ba). The pad must read at least as well.
-# Edge to edge was 100 before the learned detector; it now misses one 5 drawn in three
+#: Three hundred of each kind: on a hundred, two or three ambiguous MNIST digits (a 0 like
+#: an 8, a 1 with a serif like a 2) decide whether a model meets the floor.
+PAD_DRAWINGS = 300
+#: The share of each kind REST read right with the default model before it shared
+#: predict's reading path (it inverted dark-bordered images and added a paper margin of its
+#: own; measured at bc112ba, 100 drawings a kind). The pad must read at least as well.
+# Edge to edge was 100% before the learned detector; it now misses one 5 drawn in three
 # separate strokes, of which it boxes only one (issue 11).
-PAD_BASELINE = {"dark_on_white": 98, "white_on_black": 98, "edge_to_edge": 99}
+PAD_BASELINE = {"dark_on_white": 0.98, "white_on_black": 0.98, "edge_to_edge": 0.99}
 
 
 def stroke_width(mask: np.ndarray) -> float:
@@ -169,7 +171,8 @@ def test_pad_drawings_read_at_least_as_well_as_before(start_server, mnist_dir, k
             right += 1
         else:
             wrong.append(f"#{index}: {labels[index]} read as {prediction}")
-    assert right >= PAD_BASELINE[kind], f"{right}/{PAD_DRAWINGS} read right; " + ", ".join(wrong)
+    floor = PAD_BASELINE[kind] * PAD_DRAWINGS
+    assert right >= floor, f"{right}/{PAD_DRAWINGS} read right; " + ", ".join(wrong)
 
 
 # --- REST and predict: one reading path -----------------------------------------------------

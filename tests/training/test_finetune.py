@@ -24,7 +24,8 @@ from .conftest import train_args
 
 def cornered_examples(mnist_dir: Path, directory: Path, count: int) -> ExampleSet:
     """``count`` MNIST test digits shrunk into the top-left corner, with their labels: a
-    placement the default model was never shown, and reads about one in seven of wrong."""
+    placement MNIST never shows. A model trained on MNIST alone reads about one in seven of
+    them wrong, the bundled one (fine-tuned on webcam digits too) one in fifteen."""
     images, labels = load_split(mnist_dir, "test")
     cornered = np.zeros((count, 28, 28), np.uint8)
     for index, image in enumerate(images[-count:]):
@@ -56,7 +57,8 @@ def test_finetuning_learns_the_examples_and_keeps_mnist(tmp_path: Path, mnist_di
     assert finetune.main(args) == 0
     summary = json.loads((out / finetune.SUMMARY).read_text())
     before, after = summary["before"], summary["after"]
-    assert after["examples"] >= max(0.95, before["examples"] + 0.08), summary
+    # It learns them: at least half the mistakes on them go, and 95% are read right.
+    assert 1.0 - after["examples"] <= (1.0 - before["examples"]) / 2 and after["examples"] >= 0.95, summary
     assert after["mnist_test"] >= 0.98 and after["mnist_test"] >= before["mnist_test"] - 0.01, summary
     assert summary["examples"] == 200 and summary["export_verified"] is True
 
