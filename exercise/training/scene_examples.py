@@ -33,6 +33,8 @@ from exercise.training import scenes
 from exercise.training.detector import pad_drawing
 from exercise.training.scoring import MATCH_IOU, iou
 
+Box = Tuple[int, int, int, int]
+
 #: The files an example set and MNIST's training split are kept in (exercise/examples.py).
 IMAGES_FILE, LABELS_FILE = SPLIT_FILES["train"]
 SUMMARY = "scene-examples.json"
@@ -40,7 +42,6 @@ SUMMARY = "scene-examples.json"
 EMPTY_FRACTION = 0.0
 #: The scenes' seed: no benchmark's (0, 1, 7, 11) and not the gate's mining (1000-3000).
 SEED = 4000
-Box = Tuple[int, int, int, int]
 #: What the drawing pad's examples are counted under, beside the scene families.
 PAD = "pad"
 
