@@ -55,6 +55,11 @@ WORK_MAX_ENLARGE = 8.0
 #: never allows it (at most a third on generated webcam frames), a pad's paper always
 #: does (over three quarters even with a digit drawn against its edge).
 PLAIN_BORDER_SHARE = 0.6
+#: ...and when at least this share of all its pixels are that ground: a pad is mostly paper
+#: (63 % or more with a thick digit filling it; 41 % or more for a digit cropped tight to its
+#: strokes), while a letterboxed video's black bars are a quarter of its frame, the rest a
+#: camera's view.
+PLAIN_GROUND_SHARE = 0.35
 #: Such a frame is searched with a margin of its own ground around it, this fraction of
 #: its longer side, so a digit written from edge to edge counts as whole, not as cut off.
 PLAIN_MARGIN_FRACTION = 0.15
@@ -232,8 +237,9 @@ def to_working_size(image: np.ndarray, factor: float) -> np.ndarray:
 
 
 def with_plain_margin(grey: np.ndarray) -> Tuple[np.ndarray, int]:
-    """A drawing or a scan with a margin of its own ground around it, and the margin's
-    width in pixels; a camera's view as it is, and 0.
+    """A drawing or a scan (a plain border, and mostly that plain ground) with a margin of
+    its own ground around it, and the margin's width in pixels; a camera's view (a
+    letterboxed video's included) as it is, and 0.
 
     Blobs cut by the frame's edge are dropped (a sheet's edge, a finger, a digit half out
     of view); on a drawing pad the student writes from edge to edge and means it.
@@ -242,8 +248,10 @@ def with_plain_margin(grey: np.ndarray) -> Tuple[np.ndarray, int]:
     counts = np.bincount(border, minlength=256)
     if counts.max() < PLAIN_BORDER_SHARE * border.size:
         return grey, 0
-    margin = int(round(PLAIN_MARGIN_FRACTION * max(grey.shape)))
     ground = int(counts.argmax())
+    if cv2.countNonZero(cv2.inRange(grey, ground, ground)) < PLAIN_GROUND_SHARE * grey.size:
+        return grey, 0
+    margin = int(round(PLAIN_MARGIN_FRACTION * max(grey.shape)))
     return cv2.copyMakeBorder(grey, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=ground), margin
 
 

@@ -544,3 +544,16 @@ def test_a_pad_drawing_is_marked_drawn_and_a_camera_frame_is_not() -> None:
     draw_seven(frame, 280, 140, 200)
     assert [c.drawn for c in P.find_candidates(frame)] == [True]
     assert [c.drawn for c in P.find_candidates(camera_noise(frame))] == [False]
+
+
+def test_a_letterboxed_camera_view_is_not_a_drawing(mnist_dir: Path) -> None:
+    # A 16:9 video shown in a 4:3 frame: black bars, a plain border, a camera's view between.
+    from exercise.training import scenes
+
+    digits = scenes.load_mnist("test", mnist_dir)
+    frame = next(f for f in scenes.generate("desk", 8, seed=3, digits=digits) if not f.empty)
+    boxed = np.zeros((480, 640, 3), np.uint8)
+    boxed[60:420] = cv2.resize(frame.image, (640, 360), interpolation=cv2.INTER_AREA)
+    found = P.find_candidates(boxed)
+    assert found and not any(c.drawn for c in found)
+    assert P.with_plain_margin(cv2.cvtColor(boxed, cv2.COLOR_BGR2GRAY))[1] == 0
