@@ -159,7 +159,8 @@ class Candidate:
     light_ink: bool
     #: How sure the detector is that a handwritten digit is there, 0..1.
     score: float = 1.0
-    #: Found in a drawing (a plain border: the drawing pad, a rendered image), not a camera's view.
+    #: Found in a drawing (the drawing pad, a rendered image: see :func:`with_plain_margin`),
+    #: not a camera's view.
     drawn: bool = False
 
 

@@ -21,7 +21,7 @@ import json
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -77,6 +77,17 @@ def pad_examples(index: int, digits: scenes.DigitSet, seed: int = SEED) -> List[
     return labelled(image, boxes, [int(labels[pick])] * len(boxes))
 
 
+def pictures(
+    frames_per_family: int, digits: scenes.DigitSet, seed: int = SEED
+) -> Iterator[Tuple[str, List[Tuple[np.ndarray, int]]]]:
+    """(source, its examples) for each scene frame of every tuning family, then each pad."""
+    for family in scenes.TUNING_FAMILIES:
+        for frame in scenes.generate(family, frames_per_family, seed, EMPTY_FRACTION, digits):
+            yield family, examples_in(frame)
+    for index in range(frames_per_family):
+        yield PAD, pad_examples(index, digits, seed)
+
+
 def collect(
     frames_per_family: int, digits: scenes.DigitSet, seed: int = SEED, quiet: bool = False
 ) -> Tuple[np.ndarray, np.ndarray, Dict[str, int]]:
@@ -85,20 +96,18 @@ def collect(
     labels: List[int] = []
     per_family: Counter[str] = Counter()
     total = frames_per_family * (len(scenes.TUNING_FAMILIES) + 1)
-    with tqdm(total=total, desc="scenes and pads", unit="picture", disable=quiet) as bar:
-        for family in scenes.TUNING_FAMILIES:
-            for frame in scenes.generate(family, frames_per_family, seed, EMPTY_FRACTION, digits):
-                for image, label in examples_in(frame):
-                    images.append(image)
-                    labels.append(label)
-                    per_family[family] += 1
-                bar.update()
-        for index in range(frames_per_family):
-            for image, label in pad_examples(index, digits, seed):
-                images.append(image)
-                labels.append(label)
-                per_family[PAD] += 1
-            bar.update()
+    for source, examples in tqdm(
+        pictures(frames_per_family, digits, seed),
+        total=total,
+        desc="scenes and pads",
+        unit="picture",
+        disable=quiet,
+    ):
+        for image, label in examples:
+            images.append(image)
+            labels.append(label)
+        if examples:
+            per_family[source] += len(examples)
     stacked = np.stack(images) if images else np.zeros((0, 28, 28), np.uint8)
     return stacked, np.array(labels, np.uint8), dict(per_family)
 
